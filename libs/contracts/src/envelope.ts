@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** Every subject lives under this prefix; the JetStream stream captures all of it. */
+export const SUBJECT_PREFIX = 'countersign';
+export const STREAM_NAME = 'COUNTERSIGN';
+export const STREAM_SUBJECTS = [`${SUBJECT_PREFIX}.>`] as const;
+
+export const ActorKind = z.enum(['user', 'agent', 'pipeline', 'service']);
+export type ActorKind = z.infer<typeof ActorKind>;
+
+/** Who caused an event. For requests it is the verified token subject, never a body field. */
+export const Actor = z.object({
+  kind: ActorKind,
+  id: z.string().min(1).max(256),
+  issuer: z.string().min(1).max(512).optional(),
+});
+export type Actor = z.infer<typeof Actor>;
+
+export const EventId = z.uuid({ version: 'v7' });
+
+export const EnvelopeBase = z.object({
+  id: EventId,
+  type: z.string().regex(/^[a-z][a-z_]*\.[a-z][a-z_]*$/),
+  version: z.number().int().positive(),
+  /** Null only for events that belong to no intent (policy reloads, checkpoints, rejections). */
+  intentId: z.uuid().nullable(),
+  occurredAt: z.iso.datetime({ offset: false }),
+  actor: Actor,
+  /** The event this one was caused by; lets audit reconstruct causality without timestamps. */
+  causationId: EventId.optional(),
+});
+
+export interface EventDefinition<
+  T extends string = string,
+  V extends number = number,
+  S extends z.ZodType = z.ZodType,
+> {
+  readonly type: T;
+  readonly version: V;
+  readonly subject: `${typeof SUBJECT_PREFIX}.${T}.v${V}`;
+  readonly schema: S;
+}
+
+export function defineEvent<T extends string, V extends number, D extends z.ZodType>(
+  type: T,
+  version: V,
+  data: D,
+) {
+  const schema = EnvelopeBase.extend({
+    type: z.literal(type),
+    version: z.literal(version),
+    data,
+  });
+  const subject = `${SUBJECT_PREFIX}.${type}.v${version}` as const;
+  return { type, version, subject, schema } satisfies EventDefinition<T, V, typeof schema>;
+}
+
+export type EventOf<D extends EventDefinition> = z.infer<D['schema']>;
+export type EventDataOf<D extends EventDefinition> = EventOf<D> extends { data: infer X } ? X : never;

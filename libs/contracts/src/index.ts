@@ -1,0 +1,4 @@
+export * from './envelope.js';
+export * from './intent.js';
+export * from './events.js';
+export * from './create-event.js';

@@ -1,0 +1,3 @@
+export * from './nats-server.js';
+export * from './eventually.js';
+export * from './postgres.js';
