@@ -1,0 +1,17 @@
+export { PrismaClient, Prisma, createPrismaClient } from './prisma-client.js';
+export { createPgPool, type PgPoolOptions } from './pg-pool.js';
+export { ensureDatabase } from './ensure-database.js';
+export {
+  applyMigrations,
+  defaultMigrationsDir,
+  MigrationError,
+  type ApplyMigrationsOptions,
+} from './migrations.js';
+export {
+  processOnce,
+  PROCESSED_EVENT_SCHEMAS,
+  type ProcessedEventSchema,
+  type ProcessOnceKey,
+  type ProcessOnceResult,
+  type ProcessOnceOptions,
+} from './process-once.js';
