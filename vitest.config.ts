@@ -13,7 +13,7 @@ const alias = [
 
 const shared = {
   // Nest's DI needs decorator metadata, which esbuild does not emit.
-  plugins: [swc.vite({ module: { type: 'es6' } })],
+  plugins: [swc.vite({ tsconfigFile: `${root}tsconfig.base.json`, module: { type: 'es6' } })],
   resolve: { alias },
 };
 

@@ -1,0 +1,31 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { PinoNestLogger } from '@countersign/platform/logging';
+import { JetStreamTransport } from '@countersign/platform/nest';
+import { AppModule, type BrokerModuleOptions } from './app.module.js';
+import { HttpErrorFilter } from './http/error.filter.js';
+
+export const BROKER_DURABLE = 'broker';
+
+/** Builds the broker (HTTP + its JetStream consumer) without listening; main.ts and tests share it. */
+export async function createBrokerApp(opts: BrokerModuleOptions): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(opts), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(new PinoNestLogger(opts.logger));
+  // Requests here are tiny ({intentId} or a grant); a small limit keeps junk bodies cheap to refuse.
+  app.useBodyParser('json', { limit: opts.config.HTTP_BODY_LIMIT });
+  app.useGlobalFilters(new HttpErrorFilter(opts.logger));
+  app.enableShutdownHooks();
+  app.connectMicroservice({
+    strategy: new JetStreamTransport({
+      url: opts.config.NATS_URL,
+      durable: BROKER_DURABLE,
+      serviceName: 'broker',
+      logger: opts.logger,
+    }),
+  });
+  await app.startAllMicroservices();
+  return app;
+}

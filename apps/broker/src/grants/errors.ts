@@ -1,0 +1,67 @@
+/**
+ * Everything a grant use case can refuse, each with a stable code and the HTTP status it maps to.
+ * The exception filter is the only place that turns these into responses.
+ */
+export type BrokerErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'NOT_GRANT_REQUESTER'
+  | 'GRANT_NOT_FOUND'
+  | 'GRANT_ALREADY_CLAIMED'
+  | 'GRANT_CLAIM_EXPIRED'
+  | 'GRANT_REVOKED'
+  | 'GRANT_INVALID'
+  | 'GRANT_TOKEN_EXPIRED'
+  | 'AUDIENCE_MISMATCH'
+  | 'GRANT_ALREADY_USED'
+  | 'GRANT_EXPIRED';
+
+const STATUS: Record<BrokerErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  GRANT_INVALID: 401,
+  GRANT_TOKEN_EXPIRED: 401,
+  NOT_GRANT_REQUESTER: 403,
+  AUDIENCE_MISMATCH: 403,
+  GRANT_NOT_FOUND: 404,
+  GRANT_ALREADY_CLAIMED: 409,
+  GRANT_ALREADY_USED: 409,
+  GRANT_CLAIM_EXPIRED: 410,
+  GRANT_EXPIRED: 410,
+  GRANT_REVOKED: 410,
+};
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export class BrokerError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: BrokerErrorCode,
+    message: string,
+    readonly issues?: ValidationIssue[],
+  ) {
+    super(message);
+    this.name = 'BrokerError';
+    this.status = STATUS[code];
+  }
+}
+
+export const Errors = {
+  validation: (issues: ValidationIssue[]) =>
+    new BrokerError(
+      'VALIDATION_FAILED',
+      `invalid request: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`,
+      issues,
+    ),
+  notRequester: () => new BrokerError('NOT_GRANT_REQUESTER', 'only the identity that submitted the intent may claim its grant'),
+  notFound: () => new BrokerError('GRANT_NOT_FOUND', 'no grant exists for this intent'),
+  alreadyClaimed: () => new BrokerError('GRANT_ALREADY_CLAIMED', 'the grant has already been claimed'),
+  claimExpired: () => new BrokerError('GRANT_CLAIM_EXPIRED', 'the claim window of this grant has passed'),
+  revoked: () => new BrokerError('GRANT_REVOKED', 'the grant has been revoked'),
+  invalid: (why: string) => new BrokerError('GRANT_INVALID', `the grant is not valid: ${why}`),
+  tokenExpired: () => new BrokerError('GRANT_TOKEN_EXPIRED', 'the grant has expired'),
+  audienceMismatch: () => new BrokerError('AUDIENCE_MISMATCH', 'the grant was issued for another audience'),
+  alreadyUsed: () => new BrokerError('GRANT_ALREADY_USED', 'the grant has already been used'),
+  expired: () => new BrokerError('GRANT_EXPIRED', 'the grant expired before it was used'),
+};

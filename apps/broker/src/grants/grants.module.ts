@@ -1,0 +1,81 @@
+import { Module } from '@nestjs/common';
+import { TokenVerifier } from '@countersign/platform/auth';
+import { PrismaClient as PrismaClientToken, type PrismaClient } from '@countersign/platform/db';
+import type { Logger } from '@countersign/platform/logging';
+import { EventPublisher } from '@countersign/platform/nats';
+import { Clock, IdGenerator } from '@countersign/platform/runtime';
+import type { BrokerConfig } from '../config.js';
+import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { BROKER_CONFIG, LOGGER } from '../tokens.js';
+import { ClaimGrantController } from './claim-grant/claim-grant.controller.js';
+import { ClaimGrant } from './claim-grant/claim-grant.use-case.js';
+import { GrantEvents } from './grant-events.js';
+import { GrantKeys } from './grant-keys.js';
+import { GrantStore } from './grant-store.js';
+import { IntentEventsController } from './intent-events.controller.js';
+import { IssueGrant } from './issue-grant/issue-grant.use-case.js';
+import { JtiSource } from './jti-source.js';
+import { JwksController } from './jwks/jwks.controller.js';
+import { RecordIntent } from './record-intent/record-intent.use-case.js';
+import { RedeemGrantController } from './redeem-grant/redeem-grant.controller.js';
+import { RedeemGrant } from './redeem-grant/redeem-grant.use-case.js';
+import { BackgroundJobs } from './sweep-expired-grants/background-jobs.js';
+import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.use-case.js';
+
+// Use cases are plain classes wired here, so they carry no framework code and tests build them directly.
+@Module({
+  controllers: [IntentEventsController, ClaimGrantController, RedeemGrantController, JwksController],
+  providers: [
+    { provide: JtiSource, useClass: JtiSource },
+    {
+      provide: GrantKeys,
+      inject: [BROKER_CONFIG],
+      useFactory: (cfg: BrokerConfig) => GrantKeys.fromFile(cfg.BROKER_SIGNING_KEY_FILE),
+    },
+    {
+      provide: TokenVerifier,
+      inject: [BROKER_CONFIG],
+      useFactory: (cfg: BrokerConfig) =>
+        TokenVerifier.fromConfig({
+          audience: cfg.AUTH_AUDIENCE,
+          issuers: cfg.AUTH_ISSUERS,
+          ...(cfg.DEV_ISSUER_ENABLED && cfg.DEV_ISSUER_JWKS_FILE ? { devIssuer: { jwksFile: cfg.DEV_ISSUER_JWKS_FILE } } : {}),
+        }),
+    },
+    { provide: GrantStore, inject: [PrismaClientToken], useFactory: (p: PrismaClient) => new GrantStore(p) },
+    { provide: GrantEvents, inject: [Clock, IdGenerator], useFactory: (c: Clock, i: IdGenerator) => new GrantEvents(c, i) },
+    {
+      provide: OutboxRelay,
+      inject: [PrismaClientToken, EventPublisher, LOGGER],
+      useFactory: (p: PrismaClient, pub: EventPublisher, l: Logger) => new OutboxRelay(p, pub, l),
+    },
+    { provide: RecordIntent, inject: [GrantStore, LOGGER], useFactory: (s: GrantStore, l: Logger) => new RecordIntent(s, l) },
+    {
+      provide: IssueGrant,
+      inject: [PrismaClientToken, GrantStore, GrantEvents, EventPublisher, Clock, IdGenerator, JtiSource, LOGGER],
+      useFactory: (...deps: ConstructorParameters<typeof IssueGrant>) => new IssueGrant(...deps),
+    },
+    {
+      provide: ClaimGrant,
+      inject: [GrantStore, GrantKeys, GrantEvents, OutboxRelay, Clock],
+      useFactory: (...deps: ConstructorParameters<typeof ClaimGrant>) => new ClaimGrant(...deps),
+    },
+    {
+      provide: RedeemGrant,
+      inject: [GrantStore, GrantKeys, GrantEvents, OutboxRelay, Clock],
+      useFactory: (...deps: ConstructorParameters<typeof RedeemGrant>) => new RedeemGrant(...deps),
+    },
+    {
+      provide: SweepExpiredGrants,
+      inject: [GrantStore, GrantEvents, OutboxRelay, Clock],
+      useFactory: (...deps: ConstructorParameters<typeof SweepExpiredGrants>) => new SweepExpiredGrants(...deps),
+    },
+    {
+      provide: BackgroundJobs,
+      inject: [SweepExpiredGrants, OutboxRelay, BROKER_CONFIG, LOGGER],
+      useFactory: (s: SweepExpiredGrants, r: OutboxRelay, cfg: BrokerConfig, l: Logger) =>
+        new BackgroundJobs(s, r, { sweepMs: cfg.BROKER_SWEEP_INTERVAL_MS, outboxMs: cfg.BROKER_OUTBOX_INTERVAL_MS }, l),
+    },
+  ],
+})
+export class GrantsModule {}
