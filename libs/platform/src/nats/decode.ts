@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { createEvent, MessageRejectedV1, type CountersignEvent } from '@countersign/contracts';
+import type { JsMsg } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import { z } from 'zod';
+import { UuidV7Generator, type IdGenerator } from '../runtime/index.js';
+import { Headers } from './publisher.js';
+import { definitionFor, describeZodError } from './subjects.js';
+
+/** What a handler learns about the message besides the event itself. */
+export interface Delivery {
+  subject: string;
+  streamSequence: number;
+  /** 1 on the first delivery; grows on every redelivery (nak, ack timeout, crash). */
+  deliveryCount: number;
+  eventId: string;
+  headers?: MsgHdrs;
+}
+
+export type Decoded =
+  | { ok: true; event: CountersignEvent; delivery: Delivery }
+  | { ok: false; reason: string };
+
+/** Parses and validates without ever putting payload contents into the reason. */
+export function decodeMessage(m: JsMsg): Decoded {
+  const def = definitionFor(m.subject);
+  if (!def) return { ok: false, reason: `unknown subject ${m.subject}: no contract defines it` };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(m.data));
+  } catch {
+    return { ok: false, reason: 'payload is not valid UTF-8 JSON' };
+  }
+  const parsed = def.schema.safeParse(raw);
+  if (!parsed.success) return { ok: false, reason: describeZodError(parsed.error) };
+  const event = parsed.data as CountersignEvent;
+  return {
+    ok: true,
+    event,
+    delivery: {
+      subject: m.subject,
+      streamSequence: m.seq,
+      deliveryCount: m.info.deliveryCount,
+      eventId: event.id,
+      ...(m.headers ? { headers: m.headers } : {}),
+    },
+  };
+}
+
+const Uuid = z.uuid();
+const Uuid7 = z.uuid({ version: 'v7' });
+const REASON_MAX = 4000;
+
+/** The audit-visible record of a message this consumer refused or gave up on. */
+export function rejectionEvent(
+  m: JsMsg,
+  consumer: string,
+  reason: string,
+  ids: IdGenerator = defaultIds,
+  now: Date = new Date(),
+) {
+  const header = (name: string) => (m.headers?.has(name) ? m.headers.get(name) : undefined);
+  const intentId = Uuid.safeParse(header(Headers.intentId));
+  const original = Uuid7.safeParse(header(Headers.msgId));
+  return createEvent(MessageRejectedV1, {
+    id: ids.next(),
+    occurredAt: now,
+    intentId: intentId.success ? intentId.data : null,
+    actor: { kind: 'service', id: consumer },
+    data: {
+      subject: m.subject,
+      consumer,
+      streamSequence: m.seq,
+      payloadSha256: createHash('sha256').update(m.data).digest('hex'),
+      reason: reason.length > REASON_MAX ? `${reason.slice(0, REASON_MAX - 1)}…` : reason,
+      ...(original.success ? { originalEventId: original.data } : {}),
+    },
+  });
+}
+
+const defaultIds = new UuidV7Generator();
