@@ -61,7 +61,8 @@ export async function startNatsServer(binary = process.env['NATS_SERVER_BIN'] ??
   };
   const kill = async () => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    // A process killed by a signal keeps exitCode null; signalCode says it is gone.
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve());
       c.kill('SIGKILL');

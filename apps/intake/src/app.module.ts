@@ -1,0 +1,49 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TokenVerifier, tokenVerifierConfigFromEnv } from '@countersign/platform/auth';
+import type { Logger } from '@countersign/platform/logging';
+import { NatsModule } from '@countersign/platform/nest';
+import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
+import type { IntakeConfig } from './config.js';
+import { HealthController } from './health/health.controller.js';
+import { DatabaseLifecycle, prismaProvider } from './infra/database.js';
+import { INTAKE_CONFIG, LOGGER } from './infra/tokens.js';
+import { IntentsModule } from './intents/intents.module.js';
+
+/** Shared infrastructure for the feature modules: config, logger, database, clock, ids, token verifier. */
+@Module({})
+class CoreModule {
+  static forRoot(config: IntakeConfig, logger: Logger): DynamicModule {
+    return {
+      module: CoreModule,
+      global: true,
+      providers: [
+        { provide: INTAKE_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        prismaProvider,
+        DatabaseLifecycle,
+        { provide: Clock, useClass: SystemClock },
+        { provide: IdGenerator, useClass: UuidV7Generator },
+        {
+          provide: TokenVerifier,
+          useFactory: () => TokenVerifier.fromConfig(tokenVerifierConfigFromEnv(config)),
+        },
+      ],
+      exports: [INTAKE_CONFIG, LOGGER, prismaProvider.provide, Clock, IdGenerator, TokenVerifier],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: IntakeConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config, logger),
+        NatsModule.forRoot({ url: config.NATS_URL, name: 'intake', logger }),
+        IntentsModule,
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

@@ -1,0 +1,33 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createLogger, PinoNestLogger, type Logger } from '@countersign/platform/logging';
+import { JetStreamTransport } from '@countersign/platform/nest';
+import { AppModule } from './app.module.js';
+import type { IntakeConfig } from './config.js';
+import { HttpErrorFilter } from './errors/http-error.filter.js';
+
+export const BODY_LIMIT = '64kb';
+export const DURABLE = 'intake';
+
+/**
+ * Builds the whole app (HTTP + the read-model consumer) without starting it; main.ts and the
+ * integration tests share this wiring.
+ */
+export async function createIntakeApp(
+  config: IntakeConfig,
+  logger: Logger = createLogger('intake', config.LOG_LEVEL),
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(new PinoNestLogger(logger));
+  app.disable('x-powered-by');
+  // Body-parser failures (too large, not JSON) reach HttpErrorFilter as HttpExceptions.
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useGlobalFilters(new HttpErrorFilter(logger));
+  app.connectMicroservice({
+    strategy: new JetStreamTransport({ url: config.NATS_URL, durable: DURABLE, serviceName: 'intake', logger }),
+  });
+  return app;
+}

@@ -1,0 +1,35 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { PrismaClient } from '@countersign/platform/db';
+import { checkNats, type NatsConnection } from '@countersign/platform/nats';
+import { NATS_CONNECTION } from '@countersign/platform/nest';
+import { IntakeError } from '../errors/intake-error.js';
+
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(PrismaClient) private readonly prisma: PrismaClient,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+  ) {}
+
+  /** Liveness: the process answers. */
+  @Get('healthz')
+  healthz() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: NATS and Postgres both reachable, so traffic sent here can be served. */
+  @Get('readyz')
+  async readyz() {
+    const [nats, postgres] = await Promise.all([
+      checkNats(this.nc),
+      this.prisma.$queryRaw`SELECT 1`.then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    if (!nats || !postgres) {
+      throw new IntakeError('UNAVAILABLE', `not ready: nats ${nats ? 'up' : 'down'}, postgres ${postgres ? 'up' : 'down'}`);
+    }
+    return { status: 'ready', nats: 'up', postgres: 'up' };
+  }
+}
