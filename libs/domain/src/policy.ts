@@ -109,19 +109,21 @@ export function compilePolicy(document: PolicyDocument, version: string): Compil
 }
 
 function grantTerms(intent: Intent, rules: readonly PolicyRule[]): GrantTerms {
-  let audience: string | undefined;
-  let claim = DEFAULT_CLAIM_WITHIN;
-  let use = DEFAULT_USE_WITHIN;
+  // A rule may set its own windows, longer or shorter than the defaults; where several matched rules
+  // set one, the shortest wins, so that combining rules can only tighten a grant.
+  const audiences: string[] = [];
+  const claims: number[] = [];
+  const uses: number[] = [];
   for (const rule of rules) {
     if (rule.effect === 'deny' || !rule.grant) continue;
-    audience ??= rule.grant.audience;
-    if (rule.grant.claimWithin !== undefined) claim = Math.min(claim, rule.grant.claimWithin);
-    if (rule.grant.useWithin !== undefined) use = Math.min(use, rule.grant.useWithin);
+    if (rule.grant.audience !== undefined) audiences.push(rule.grant.audience);
+    if (rule.grant.claimWithin !== undefined) claims.push(rule.grant.claimWithin);
+    if (rule.grant.useWithin !== undefined) uses.push(rule.grant.useWithin);
   }
   return {
-    audience: audience ?? `${intent.resource.kind}:${intent.resource.env}/${intent.resource.id}`,
-    claimTtlSeconds: claim,
-    useTtlSeconds: use,
+    audience: audiences[0] ?? `${intent.resource.kind}:${intent.resource.env}/${intent.resource.id}`,
+    claimTtlSeconds: claims.length > 0 ? Math.min(...claims) : DEFAULT_CLAIM_WITHIN,
+    useTtlSeconds: uses.length > 0 ? Math.min(...uses) : DEFAULT_USE_WITHIN,
   };
 }
 

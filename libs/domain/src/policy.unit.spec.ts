@@ -35,6 +35,21 @@ describe('policy classification', () => {
     expect(c.grant).toEqual({ audience: 'db:staging/customers', claimTtlSeconds: 300, useTtlSeconds: 60 });
   });
 
+  it('takes grant windows from the rule, the shortest where several set one', () => {
+    const long = compilePolicy(
+      PolicyDocument.parse({
+        apiVersion: 'countersign.dev/v1',
+        kind: 'Policy',
+        rules: [
+          { id: 'a', match: { action: ['db.query'] }, effect: 'allow', grant: { claimWithin: '15m', audience: 'pg://orders' } },
+          { id: 'b', match: { action: ['db.*'] }, effect: 'allow', grant: { claimWithin: '10m', useWithin: '2m' } },
+        ],
+      }),
+      'v'.repeat(64),
+    );
+    expect(classify(long, intent('db.query', 'dev')).grant).toEqual({ audience: 'pg://orders', claimTtlSeconds: 600, useTtlSeconds: 120 });
+  });
+
   it('lets deny beat allow', () => {
     const c = classify(policy, intent('db.drop_table', 'prod', 'scratch-1'));
     expect(c.decision).toBe('deny');

@@ -1,0 +1,50 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TokenVerifier } from '@countersign/platform/auth';
+import type { Logger } from '@countersign/platform/logging';
+import { NatsModule } from '@countersign/platform/nest';
+import { AuditorAccess } from './auth/auditor-access.js';
+import type { AuditConfig } from './config.js';
+import { DatabaseModule } from './database/pg-pool.provider.js';
+import { HealthController } from './health/health.controller.js';
+import { ListEventsController } from './reading/list-events/list-events.controller.js';
+import { ListAuditEvents } from './reading/list-events/list-events.use-case.js';
+import { VerifyChainController } from './reading/verify-chain/verify-chain.controller.js';
+import { VerifyAuditChain } from './reading/verify-chain/verify-chain.use-case.js';
+import { AUDIT_CONSUMER_OPTIONS, AUDIT_LOGGER, AuditConsumer } from './recording/record-events/audit.consumer.js';
+import { RecordEvents } from './recording/record-events/record-events.use-case.js';
+import { AuditSigningKey } from './signing/audit-signing-key.js';
+import { JwksController } from './signing/jwks.controller.js';
+
+export const SERVICE_NAME = 'audit';
+
+export interface AuditDeps {
+  logger: Logger;
+  signingKey: AuditSigningKey;
+  verifier: TokenVerifier;
+}
+
+@Module({})
+export class AppModule {
+  /** Key and verifier are loaded before Nest starts: a missing key file fails boot with its name. */
+  static forRoot(config: AuditConfig, deps: AuditDeps): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
+        DatabaseModule.forRoot(config.DATABASE_URL),
+      ],
+      controllers: [HealthController, JwksController, ListEventsController, VerifyChainController],
+      providers: [
+        { provide: AUDIT_LOGGER, useValue: deps.logger },
+        { provide: AUDIT_CONSUMER_OPTIONS, useValue: { durable: SERVICE_NAME, batchSize: config.AUDIT_BATCH_SIZE } },
+        { provide: AuditSigningKey, useValue: deps.signingKey },
+        { provide: TokenVerifier, useValue: deps.verifier },
+        AuditorAccess,
+        RecordEvents,
+        AuditConsumer,
+        ListAuditEvents,
+        VerifyAuditChain,
+      ],
+    };
+  }
+}

@@ -1,0 +1,207 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { INestApplication } from '@nestjs/common';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createEvent,
+  GrantRevokedV1,
+  IntentRejectedV1,
+  IntentWithdrawnV1,
+  IntentSubmittedV1,
+  MessageRejectedV1,
+  STREAM_NAME,
+  type CountersignEvent,
+} from '@countersign/contracts';
+import { DevIssuer } from '@countersign/platform/auth';
+import { Ed25519Key, verifyChain, type ChainEntry } from '@countersign/platform/crypto';
+import { applyMigrations } from '@countersign/platform/db';
+import { createLogger } from '@countersign/platform/logging';
+import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
+import { UuidV7Generator } from '@countersign/platform/runtime';
+import { createTestDatabase, expectEventually, startNatsServer, type RunningNats, type TestDatabase } from '@countersign/testing';
+import { createAuditApp } from './bootstrap.js';
+import { AuditConfigSchema } from './config.js';
+import { AUDIT_COLUMNS, toChainEntry, type AuditRow } from './reading/audit-rows.js';
+import type { ListEventsResult } from './reading/list-events/list-events.use-case.js';
+import { RecordEvents } from './recording/record-events/record-events.use-case.js';
+
+const logger = createLogger('audit-test', 'silent');
+const ids = new UuidV7Generator();
+const key = Ed25519Key.generate();
+const keys = new Map([[key.kid, key.publicJwk()]]);
+
+describe('audit service (real NATS + Postgres)', () => {
+  let nats: RunningNats;
+  let db: TestDatabase;
+  let app: INestApplication;
+  let nc: NatsConnection;
+  let sql: pg.Pool;
+  let dir: string;
+  let baseUrl: string;
+  let tokens: Record<'auditor' | 'reader' | 'nobody', string>;
+
+  beforeAll(async () => {
+    [nats, db, dir] = await Promise.all([startNatsServer(), createTestDatabase('cs_audit'), mkdtemp(join(tmpdir(), 'cs-audit-'))]);
+    await applyMigrations(db.url);
+    sql = new pg.Pool({ connectionString: db.url, max: 2 });
+    nc = await connectNats({ url: nats.url, name: 'audit-test' });
+    await writeFile(join(dir, 'audit.pem'), key.toPem(), { mode: 0o600 });
+    const issuer = await DevIssuer.loadOrCreate(join(dir, 'dev-issuer'));
+    tokens = {
+      auditor: await issuer.mint({ name: 'carol', kind: 'user', groups: ['auditors'], scopes: [] }),
+      reader: await issuer.mint({ name: 'export-job', kind: 'service', groups: [], scopes: ['audit:read'] }),
+      nobody: await issuer.mint({ name: 'mallory', kind: 'user', groups: ['security'], scopes: ['intents:write'] }),
+    };
+    const config = AuditConfigSchema.parse({
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DEV_ISSUER_ENABLED: 'true',
+      DEV_ISSUER_JWKS_FILE: issuer.jwksFile,
+      AUDIT_SIGNING_KEY_FILE: join(dir, 'audit.pem'),
+    });
+    app = await createAuditApp(config, logger);
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await nc?.drain();
+    await sql?.end();
+    await nats?.stop();
+    await db?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const actor = { kind: 'user' as const, id: 'alice' };
+  const intentHash = 'a'.repeat(64);
+  const events = {
+    withdrawn: () => createEvent(IntentWithdrawnV1, { id: ids.next(), occurredAt: new Date(), intentId: ids.next(), actor, data: {} }),
+    rejected: () =>
+      createEvent(IntentRejectedV1, { id: ids.next(), occurredAt: new Date(), intentId: ids.next(), actor, data: { reviewId: ids.next(), intentHash } }),
+    revoked: () =>
+      createEvent(GrantRevokedV1, {
+        id: ids.next(),
+        occurredAt: new Date(),
+        intentId: ids.next(),
+        actor,
+        data: { grantId: ids.next(), jti: ids.next(), intentHash, reason: 'incident' },
+      }),
+  };
+
+  async function storedRows(): Promise<AuditRow[]> {
+    return (await sql.query<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit.events ORDER BY seq`)).rows;
+  }
+  const chainOf = async (): Promise<ChainEntry[]> => (await storedRows()).map(toChainEntry);
+  const get = (path: string, token?: string) =>
+    fetch(`${baseUrl}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+
+  it('stores events from several subjects once each, in a chain that verifies', async () => {
+    const published: CountersignEvent[] = [events.withdrawn(), events.rejected(), events.revoked(), events.withdrawn()];
+    await new EventPublisher(nc, logger).publishAll(published);
+    const rows = await expectEventually(async () => {
+      const r = await storedRows();
+      expect(r.map((x) => x.event_id).sort()).toEqual(published.map((e) => e.id).sort());
+      return r;
+    });
+    expect(new Set(rows.map((r) => r.subject))).toEqual(new Set([IntentWithdrawnV1.subject, IntentRejectedV1.subject, GrantRevokedV1.subject]));
+    expect(rows.map((r) => Number(r.seq))).toEqual([1, 2, 3, 4]);
+    expect(rows.every((r) => r.kid === key.kid)).toBe(true);
+    expect(verifyChain(await chainOf(), keys)).toMatchObject({ ok: true, count: 4 });
+  });
+
+  it('a redelivered or twice-published event is not stored twice and does not fork the chain', async () => {
+    const again = events.rejected();
+    await new EventPublisher(nc, logger).publish(again);
+    await expectEventually(async () => expect((await storedRows()).some((r) => r.event_id === again.id)).toBe(true));
+    // Past JetStream's dedup window, a second stream message with the same event id.
+    await jetstream(nc).publish(IntentRejectedV1.subject, JSON.stringify(again), { msgID: `${again.id}-again` });
+
+    // A batch handled again after its commit (the ack was lost), racing a second audit copy with new events.
+    const record = app.get(RecordEvents);
+    const old = (await storedRows()).slice(0, 3).map((r) => ({ event: r.payload as CountersignEvent, delivery: { subject: r.subject, streamSequence: Number(r.seq) } }));
+    const fresh = Array.from({ length: 12 }, (_, i) => {
+      const event = i % 2 ? events.withdrawn() : events.revoked();
+      return { event, delivery: { subject: `countersign.${event.type}.v1`, streamSequence: 1_000 + i } };
+    });
+    // Many writers at once (as several audit copies would be), each with the replayed batch and one new
+    // event: without the chain lock they extend the same head and fail on the seq key; with it all
+    // commit one after the other.
+    const results = await Promise.all([record.execute(old), ...fresh.map((f) => record.execute([...old, f]))]);
+    expect(results.map((r) => r.appended).sort()).toEqual([0, ...fresh.map(() => 1)]);
+
+    const jsm = await jetstreamManager(nc);
+    await expectEventually(async () => {
+      const consumer = await jsm.consumers.info(STREAM_NAME, 'audit');
+      expect(consumer.num_pending + consumer.num_ack_pending).toBe(0);
+      const res = await get('/v1/audit/verify', tokens.auditor);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ ok: true, count: 17 });
+    });
+    const rows = await storedRows();
+    expect(rows.filter((r) => r.event_id === again.id)).toHaveLength(1);
+    expect(new Set(rows.map((r) => r.event_id)).size).toBe(rows.length);
+    expect(verifyChain(await chainOf(), keys)).toMatchObject({ ok: true, count: 17 });
+  });
+
+  it('terminates malformed messages, records their rejection and keeps going', async () => {
+    const js = jetstream(nc);
+    await js.publish(IntentSubmittedV1.subject, 'not json at all', { msgID: ids.next() });
+    await js.publish(IntentWithdrawnV1.subject, JSON.stringify({ id: 'nope', type: 'intent.withdrawn' }), { msgID: ids.next() });
+    const after = events.revoked();
+    await new EventPublisher(nc, logger).publish(after);
+    await expectEventually(async () => {
+      const rows = await storedRows();
+      expect(rows.some((r) => r.event_id === after.id)).toBe(true);
+      // The refusals are themselves events, published by the audit consumer and audited like any other.
+      const rejections = rows.filter((r) => r.type === MessageRejectedV1.type && (r.payload as { data: { consumer: string } }).data.consumer === 'audit');
+      expect(rejections.map((r) => (r.payload as { data: { subject: string } }).data.subject).sort()).toEqual(
+        [IntentSubmittedV1.subject, IntentWithdrawnV1.subject].sort(),
+      );
+    });
+    expect(verifyChain(await chainOf(), keys).ok).toBe(true);
+  });
+
+  it('refuses UPDATE and DELETE of stored rows, even for the owner the app connects as', async () => {
+    await expect(sql.query(`UPDATE audit.events SET payload = '{}'::jsonb WHERE seq = 1`)).rejects.toThrow(/append-only/);
+    await expect(sql.query('DELETE FROM audit.events WHERE seq = 1')).rejects.toThrow(/append-only/);
+    expect(verifyChain(await chainOf(), keys).ok).toBe(true);
+  });
+
+  it('serves events to auditors and readers only, page by page', async () => {
+    expect((await get('/v1/audit/events')).status).toBe(401);
+    expect((await get('/v1/audit/events')).headers.get('www-authenticate')).toMatch(/^Bearer/);
+    const forbidden = await get('/v1/audit/events', tokens.nobody);
+    expect(forbidden.status).toBe(403);
+    expect(await forbidden.json()).toMatchObject({ error: { code: 'AUDITOR_REQUIRED' } });
+    expect((await get('/v1/audit/verify', tokens.nobody)).status).toBe(403);
+    const bad = await get('/v1/audit/events?limit=0&intentId=x', tokens.auditor);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { issues: Array<{ path: string }> } }).error.issues.map((i) => i.path).sort()).toEqual(['intentId', 'limit']);
+
+    const page1 = (await (await get('/v1/audit/events?limit=2', tokens.reader)).json()) as ListEventsResult;
+    expect(page1.events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(page1.nextAfterSeq).toBe(2);
+    expect(Object.keys(page1.events[0]!).sort()).toEqual(
+      ['entryHash', 'eventId', 'intentId', 'kid', 'leafHash', 'occurredAt', 'payload', 'prevHash', 'recordedAt', 'seq', 'signature', 'subject', 'type'].sort(),
+    );
+    const page2 = (await (await get(`/v1/audit/events?limit=2&afterSeq=${page1.nextAfterSeq}`, tokens.reader)).json()) as ListEventsResult;
+    expect(page2.events[0]!.seq).toBe(3);
+    expect(page2.events[0]!.prevHash).toBe(page1.events[1]!.entryHash);
+
+    const [one] = await storedRows();
+    const byIntent = (await (await get(`/v1/audit/events?intentId=${one!.intent_id}`, tokens.auditor)).json()) as ListEventsResult;
+    expect(byIntent.events.map((e) => e.eventId)).toEqual([one!.event_id]);
+  });
+
+  it('publishes the signing key as a JWKS', async () => {
+    const res = await get('/.well-known/jwks.json');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ keys: [key.publicJwk()] });
+  });
+});

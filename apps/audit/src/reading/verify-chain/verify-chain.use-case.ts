@@ -1,0 +1,35 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import type { VerifyChainResult } from '@countersign/platform/crypto';
+import { PG_POOL } from '../../database/pg-pool.provider.js';
+import { AuditSigningKey } from '../../signing/audit-signing-key.js';
+import { AUDIT_COLUMNS, toChainEntry, type AuditRow } from '../audit-rows.js';
+import { ChainVerifier } from './chain-verifier.js';
+
+const PAGE_SIZE = 1_000;
+
+/** Re-checks the whole stored chain: seq contiguity, hashes and every signature. */
+@Injectable()
+export class VerifyAuditChain {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly signing: AuditSigningKey,
+  ) {}
+
+  async execute(): Promise<VerifyChainResult> {
+    const verifier = new ChainVerifier(this.signing.publicKeys());
+    let afterSeq = 0;
+    for (;;) {
+      // Keyset pages in seq order: rows appended meanwhile are simply checked too (or by the next run).
+      const { rows } = await this.pool.query<AuditRow>(
+        `SELECT ${AUDIT_COLUMNS} FROM audit.events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+        [afterSeq, PAGE_SIZE],
+      );
+      const failure = verifier.feed(rows.map(toChainEntry));
+      if (failure) return failure;
+      const last = rows.at(-1);
+      if (!last || rows.length < PAGE_SIZE) return verifier.result();
+      afterSeq = Number(last.seq);
+    }
+  }
+}

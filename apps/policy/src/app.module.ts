@@ -1,0 +1,34 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { Logger } from '@countersign/platform/logging';
+import { NatsModule } from '@countersign/platform/nest';
+import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
+import { ClassifyIntent } from './classification/classify-intent/classify-intent.use-case.js';
+import { IntentSubmittedHandler } from './classification/classify-intent/intent-submitted.handler.js';
+import type { PolicyConfig } from './config.js';
+import { DatabaseModule } from './database/prisma.provider.js';
+import { HealthController } from './health/health.controller.js';
+import type { LoadedPolicy } from './policy-loading/load-policy/load-policy-dir.js';
+import { PolicyStore } from './policy-loading/policy-store.js';
+
+export const SERVICE_NAME = 'policy';
+
+@Module({})
+export class AppModule {
+  /** The policy is loaded before Nest starts, so that an invalid policy fails boot with every problem listed. */
+  static forRoot(config: PolicyConfig, deps: { logger: Logger; policy: LoadedPolicy }): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
+        DatabaseModule.forRoot(config.DATABASE_URL),
+      ],
+      controllers: [HealthController, IntentSubmittedHandler],
+      providers: [
+        { provide: PolicyStore, useValue: new PolicyStore(deps.policy) },
+        { provide: Clock, useClass: SystemClock },
+        { provide: IdGenerator, useClass: UuidV7Generator },
+        ClassifyIntent,
+      ],
+    };
+  }
+}

@@ -1,0 +1,180 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { INestApplication } from '@nestjs/common';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createEvent,
+  IntentClassifiedV1,
+  IntentSubmittedV1,
+  ReviewRequestedV1,
+  STREAM_NAME,
+  SubjectFilters,
+  type CountersignEvent,
+  type Intent,
+} from '@countersign/contracts';
+import { intentHash } from '@countersign/domain';
+import { applyMigrations } from '@countersign/platform/db';
+import { createLogger } from '@countersign/platform/logging';
+import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
+import { UuidV7Generator } from '@countersign/platform/runtime';
+import {
+  createTestDatabase,
+  expectEventually,
+  startNatsServer,
+  type RunningNats,
+  type TestDatabase,
+} from '@countersign/testing';
+import { createPolicyApp } from './bootstrap.js';
+import { PolicyConfigSchema } from './config.js';
+
+const DEMO_POLICY = join(dirname(fileURLToPath(import.meta.url)), '../../../policies/demo');
+const logger = createLogger('policy-test', 'silent');
+const ids = new UuidV7Generator();
+
+describe('policy service (real NATS + Postgres)', () => {
+  let nats: RunningNats;
+  let db: TestDatabase;
+  let app: INestApplication;
+  let nc: NatsConnection;
+  let sql: pg.Pool;
+  let baseUrl: string;
+  /** Every message seen on countersign.> by a plain subscriber, republished copies included. */
+  const seen: CountersignEvent[] = [];
+
+  beforeAll(async () => {
+    [nats, db] = await Promise.all([startNatsServer(), createTestDatabase('cs_policy')]);
+    await applyMigrations(db.url);
+    sql = new pg.Pool({ connectionString: db.url, max: 2 });
+    nc = await connectNats({ url: nats.url, name: 'policy-test' });
+    const sub = nc.subscribe(SubjectFilters.all);
+    void (async () => {
+      for await (const m of sub) seen.push(m.json<CountersignEvent>());
+    })();
+    const config = PolicyConfigSchema.parse({
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      POLICY_DIR: DEMO_POLICY,
+    });
+    app = await createPolicyApp(config, logger);
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await nc?.drain();
+    await sql?.end();
+    await nats?.stop();
+    await db?.drop();
+  });
+
+  function submitted(action: string, env: string) {
+    const intent: Intent = {
+      action,
+      resource: { kind: 'db', id: 'customers', env, tags: [] },
+      args: { table: 'customers' },
+      justification: 'quarterly report',
+      requester: { kind: 'pipeline', subject: 'ci-deployer', issuer: 'urn:test', groups: ['pipelines'], owner: 'alice' },
+    };
+    return createEvent(IntentSubmittedV1, {
+      id: ids.next(),
+      occurredAt: new Date(),
+      intentId: ids.next(),
+      actor: { kind: 'pipeline', id: 'ci-deployer', issuer: 'urn:test' },
+      data: { intent, intentHash: intentHash(intent) },
+    });
+  }
+
+  const outgoingFor = (intentId: string) => seen.filter((e) => e.intentId === intentId && e.type !== 'intent.submitted');
+
+  it('answers /readyz when NATS and Postgres are reachable', async () => {
+    const res = await fetch(`${baseUrl}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ checks: { nats: 'ok', postgres: 'ok' } });
+  });
+
+  it('classifies a review intent: decision + review rows, intent.classified then review.requested', async () => {
+    const event = submitted('db.export', 'prod');
+    await new EventPublisher(nc, logger).publish(event);
+    const [classified, requested] = await expectEventually(() => {
+      const out = outgoingFor(event.intentId!);
+      expect(out.map((e) => e.type)).toEqual(['intent.classified', 'review.requested']);
+      return out;
+    });
+    expect(classified).toMatchObject({
+      type: IntentClassifiedV1.type,
+      causationId: event.id,
+      actor: { kind: 'service', id: 'policy' },
+      data: {
+        decision: 'review',
+        intentHash: event.data.intentHash,
+        ruleIds: ['review-db-export-prod'],
+        review: { approverGroups: ['security'], quorum: 1, ttlSeconds: 3600 },
+        grant: { claimTtlSeconds: 120, useTtlSeconds: 30 },
+      },
+    });
+    const { rows: reviews } = await sql.query('SELECT id, state, expires_at, created_at FROM policy.reviews WHERE intent_id = $1', [event.intentId]);
+    expect(reviews).toHaveLength(1);
+    expect(requested).toMatchObject({ type: ReviewRequestedV1.type, causationId: classified!.id, data: { reviewId: reviews[0].id } });
+    const ttlMs = new Date(reviews[0].expires_at).getTime() - new Date(reviews[0].created_at).getTime();
+    expect(Math.abs(ttlMs - 3_600_000)).toBeLessThan(5_000);
+    const { rows: decisions } = await sql.query('SELECT decision, policy_version FROM policy.decisions WHERE intent_id = $1', [event.intentId]);
+    expect(decisions).toEqual([{ decision: 'review', policy_version: (classified as { data: { policyVersion: string } }).data.policyVersion }]);
+  });
+
+  it('allows and denies without a review', async () => {
+    const publisher = new EventPublisher(nc, logger);
+    const allow = submitted('db.query', 'dev');
+    const deny = submitted('db.drop_table', 'prod');
+    await publisher.publishAll([allow, deny]);
+    await expectEventually(() => {
+      expect(outgoingFor(allow.intentId!)).toMatchObject([{ type: 'intent.classified', data: { decision: 'allow', grant: { audience: 'db:dev/customers' } } }]);
+      expect(outgoingFor(deny.intentId!)).toMatchObject([{ type: 'intent.classified', data: { decision: 'deny', ruleIds: ['deny-destructive-prod'] } }]);
+    });
+    const { rows } = await sql.query('SELECT count(*)::int AS n FROM policy.reviews WHERE intent_id = ANY($1::uuid[])', [[allow.intentId, deny.intentId]]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('denies an intent whose hash does not match its content', async () => {
+    const honest = submitted('db.query', 'dev');
+    const forged = { ...honest, data: { ...honest.data, intentHash: 'f'.repeat(64) } };
+    await new EventPublisher(nc, logger).publish(forged);
+    await expectEventually(() =>
+      expect(outgoingFor(forged.intentId!)).toMatchObject([
+        { type: 'intent.classified', data: { decision: 'deny', reasons: [expect.stringMatching(/hash does not match/)] } },
+      ]),
+    );
+  });
+
+  it('a redelivered submitted event makes no second decision and republishes the same event ids', async () => {
+    const event = submitted('iam.role.grant', 'prod');
+    await new EventPublisher(nc, logger).publish(event);
+    const first = await expectEventually(() => {
+      const out = outgoingFor(event.intentId!);
+      expect(out).toHaveLength(2);
+      return out.map((e) => e.id);
+    });
+    // A second stream message carrying the same event (as after a crash before ack, or a replay):
+    // a different Nats-Msg-Id gets it past JetStream's dedup so that the handler really sees it again.
+    await jetstream(nc).publish(IntentSubmittedV1.subject, JSON.stringify(event), { msgID: `${event.id}-again` });
+    await expectEventually(() => expect(outgoingFor(event.intentId!).map((e) => e.id)).toEqual([...first, ...first]));
+
+    const { rows } = await sql.query(
+      `SELECT (SELECT count(*)::int FROM policy.decisions WHERE intent_id = $1) AS decisions,
+              (SELECT count(*)::int FROM policy.reviews WHERE intent_id = $1) AS reviews`,
+      [event.intentId],
+    );
+    expect(rows[0]).toEqual({ decisions: 1, reviews: 1 });
+    // The republished copies carried the stored ids, so the stream still holds one of each.
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(STREAM_NAME, { subjects_filter: '>' });
+    const classified = seen.filter((e) => e.type === 'intent.classified');
+    const distinct = new Set(classified.map((e) => e.id)).size;
+    expect(classified.length).toBe(distinct + 1);
+    expect(info.state.subjects?.[IntentClassifiedV1.subject]).toBe(distinct);
+  });
+});
