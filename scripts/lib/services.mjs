@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { sleep } from './probe.mjs';
+
+/** @typedef {'intake' | 'policy' | 'notifier' | 'broker' | 'audit'} ServiceName */
+
+/** An expected failure to launch (busy port, missing build, a service that never got ready): no stack needed. */
+export class LaunchError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.name = 'LaunchError';
+    this.code = 'LAUNCH_FAILED';
+  }
+}
+
+/** Fixed across the system (README, docker-compose.yml, each app's config default). */
+export const DEFAULT_PORTS = /** @type {const} */ ({ intake: 3001, policy: 3002, notifier: 3003, broker: 3004, audit: 3005 });
+/** @type {ServiceName[]} */
+export const SERVICE_NAMES = ['intake', 'policy', 'notifier', 'broker', 'audit'];
+/** Services that verify bearer tokens. */
+export const AUTH_SERVICES = new Set(['intake', 'broker', 'audit']);
+
+/**
+ * @typedef {{
+ *   natsUrl: string, databaseUrl: string, port: number, repoRoot: string,
+ *   devIssuerJwksFile: string, brokerKeyFile: string, auditKeyFile: string,
+ *   baseEnv: NodeJS.ProcessEnv, overrides: Record<string, string>,
+ * }} EnvContext
+ */
+
+/**
+ * Everything a service's config schema reads, with demo values where the operator gave none.
+ * @param {ServiceName} name
+ * @param {EnvContext} ctx
+ * @returns {Record<string, string>}
+ */
+export function serviceEnv(name, ctx) {
+  const base = ctx.baseEnv;
+  /** @type {Record<string, string>} */
+  const env = {
+    NATS_URL: ctx.natsUrl,
+    DATABASE_URL: ctx.databaseUrl,
+    PORT: String(ctx.port),
+    LOG_LEVEL: base.LOG_LEVEL ?? 'info',
+  };
+  if (AUTH_SERVICES.has(name)) {
+    env.AUTH_AUDIENCE = base.AUTH_AUDIENCE ?? 'countersign';
+    env.AUTH_ISSUERS = base.AUTH_ISSUERS ?? '[]';
+    env.DEV_ISSUER_ENABLED = 'true';
+    env.DEV_ISSUER_JWKS_FILE = ctx.devIssuerJwksFile;
+  }
+  if (name === 'policy') env.POLICY_DIR = base.POLICY_DIR ?? join(ctx.repoRoot, 'policies', 'demo');
+  if (name === 'broker') env.BROKER_SIGNING_KEY_FILE = base.BROKER_SIGNING_KEY_FILE ?? ctx.brokerKeyFile;
+  if (name === 'audit') env.AUDIT_SIGNING_KEY_FILE = base.AUDIT_SIGNING_KEY_FILE ?? ctx.auditKeyFile;
+  return { ...env, ...ctx.overrides };
+}
+
+const COLORS = { intake: 36, policy: 35, notifier: 33, broker: 32, audit: 34 };
+
+/**
+ * One running service process, its output and whether its exit is expected.
+ */
+export class ServiceProcess {
+  /**
+   * @param {ServiceName} name
+   * @param {{ repoRoot: string, port: number, env: NodeJS.ProcessEnv, logs: 'inherit' | 'pipe' | 'ignore',
+   *           onUnexpectedExit: (name: ServiceName, code: number | null, signal: string | null) => void }} opts
+   */
+  constructor(name, opts) {
+    this.name = name;
+    this.opts = opts;
+    this.url = `http://127.0.0.1:${opts.port}`;
+    /** @type {string[]} the last lines of output, kept for error messages */
+    this.lines = [];
+    /** @type {import('node:child_process').ChildProcess | null} */
+    this.child = null;
+    this.expectExit = false;
+  }
+
+  get running() {
+    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start() {
+    const main = join(this.opts.repoRoot, 'apps', this.name, 'dist', 'main.js');
+    if (!existsSync(main)) throw new LaunchError(`${main} is missing: run \`npm run build\` first`);
+    this.expectExit = false;
+    const logs = this.opts.logs;
+    // Own process group: a terminal's Ctrl-C reaches only the launcher, which stops services in order.
+    const child = spawn(process.execPath, ['--enable-source-maps', main], {
+      cwd: this.opts.repoRoot,
+      env: this.opts.env,
+      detached: true,
+      stdio: ['ignore', logs === 'ignore' ? 'ignore' : 'pipe', logs === 'ignore' ? 'ignore' : 'pipe'],
+    });
+    this.child = child;
+    const tag = this.tag();
+    for (const [stream, out] of /** @type {const} */ ([[child.stdout, process.stdout], [child.stderr, process.stderr]])) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        this.lines.push(line);
+        if (this.lines.length > 200) this.lines.shift();
+        if (logs === 'inherit') out.write(`${tag}${line}\n`);
+      });
+    }
+    child.once('exit', (code, signal) => {
+      if (!this.expectExit) this.opts.onUnexpectedExit(this.name, code, signal);
+    });
+    return child;
+  }
+
+  tag() {
+    const label = this.name.padEnd(8);
+    return process.stdout.isTTY ? `\x1b[${COLORS[this.name]}m${label}|\x1b[0m ` : `${label}| `;
+  }
+
+  /**
+   * Polls GET /readyz until it answers 200 (NATS and Postgres reachable from inside the service).
+   * @param {number} timeoutMs
+   */
+  async waitReady(timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'no answer';
+    while (Date.now() < deadline) {
+      if (!this.running) throw new LaunchError(`${this.name} exited (${this.exitDescription()}) before it was ready${this.tail()}`);
+      try {
+        const res = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(2000) });
+        if (res.status === 200) return;
+        last = `HTTP ${res.status}`;
+      } catch (error) {
+        last = /** @type {Error} */ (error).message;
+      }
+      await sleep(200);
+    }
+    throw new LaunchError(`${this.name} was not ready at ${this.url}/readyz within ${timeoutMs} ms (last: ${last})${this.tail()}`);
+  }
+
+  exitDescription() {
+    const c = this.child;
+    return c?.signalCode ? `signal ${c.signalCode}` : `code ${c?.exitCode}`;
+  }
+
+  tail() {
+    return this.opts.logs === 'pipe' && this.lines.length ? `\n--- last output of ${this.name} ---\n${this.lines.slice(-30).join('\n')}` : '';
+  }
+
+  /**
+   * @param {NodeJS.Signals} [signal]
+   * @param {number} [graceMs] after which SIGKILL follows
+   */
+  async stop(signal = 'SIGTERM', graceMs = 10_000) {
+    this.expectExit = true;
+    const c = this.child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill(signal);
+    const timer = setTimeout(() => c.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
