@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
-import { createTestDatabase, startNatsServer } from '../../libs/testing/dist/index.js';
+import { createTestDatabase, freePort, startNatsServer } from '../../libs/testing/dist/index.js';
 import { applyMigrations } from '../../libs/platform/dist/db/index.js';
 import { DevIssuer, loadDemoIdentities } from '../../libs/platform/dist/auth/index.js';
 import { launchSystem } from '../../scripts/launcher.mjs';
@@ -148,9 +148,17 @@ async function main() {
   const db = await createTestDatabase('cs_bench');
   const dataDir = await mkdtemp(join(tmpdir(), 'cs-bench-'));
   let system;
+  cleanup = async () => {
+    await system?.stop();
+    await db.drop();
+    await nats.stop();
+  };
   try {
     await applyMigrations(db.url);
-    system = await launchSystem({ natsUrl: nats.url, databaseUrl: db.url, dataDir, logs: 'ignore', env: { LOG_LEVEL: 'warn' } });
+    // Free ports, so that a running `npm start` on the default ports does not get in the way.
+    const ports = {};
+    for (const svc of ['intake', 'policy', 'notifier', 'broker', 'audit']) ports[svc] = await freePort();
+    system = await launchSystem({ natsUrl: nats.url, databaseUrl: db.url, dataDir, ports, logs: 'ignore', env: { LOG_LEVEL: 'warn' } });
     const identities = await loadDemoIdentities(join(root, 'config/demo-identities.yaml'));
     const issuer = await DevIssuer.loadOrCreate(system.devIssuerDir);
     const token = await issuer.mint(identities.find((i) => i.id === 'ci-deployer') ?? identities[0], { ttlSeconds: 3600 });
@@ -179,11 +187,13 @@ async function main() {
     console.log(`saturation: system ${best.system.perSecond}/s vs baseline ${bestBase}/s (ratio ${results.saturation.ratio})`);
     await writeFile(join(root, 'test/bench/results.json'), JSON.stringify(results, null, 2) + '\n');
   } finally {
-    await system?.stop();
-    await db.drop();
-    await nats.stop();
+    await cleanup();
   }
 }
+
+// Stop the services (and drop the database) on Ctrl-C or a timeout's SIGTERM, not only on success.
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => void cleanup().finally(() => process.exit(130)));
+let cleanup = async () => {};
 
 main().catch((error) => {
   console.error(error);

@@ -10,7 +10,7 @@ export const BODY_LIMIT = '64kb';
 export const DURABLE = 'intake';
 
 /**
- * Builds the whole app (HTTP + the read-model consumer) without starting it; main.ts and the
+ * Builds the whole app (HTTP + the read-model consumer, started) without listening; main.ts and the
  * integration tests share this wiring.
  */
 export async function createIntakeApp(
@@ -29,5 +29,7 @@ export async function createIntakeApp(
   app.connectMicroservice({
     strategy: new JetStreamTransport({ url: config.NATS_URL, durable: DURABLE, serviceName: 'intake', logger }),
   });
+  if (config.DEV_ISSUER_ENABLED) logger.warn('DEV_ISSUER_ENABLED=true: dev-issuer tokens are accepted (never in production)');
+  await app.startAllMicroservices();
   return app;
 }

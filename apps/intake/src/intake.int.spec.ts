@@ -113,7 +113,6 @@ beforeAll(async () => {
     INTAKE_REPUBLISH_INTERVAL_MS: '250',
   });
   app = await createIntakeApp(config, logger);
-  await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   nc = await connect({ servers: nats.url });

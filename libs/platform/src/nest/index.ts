@@ -2,3 +2,4 @@ export { OnEvent, OnEvents, PassErrorsToTransport } from './decorators.js';
 export { JetStreamContext } from './context.js';
 export { JetStreamTransport, type JetStreamTransportOptions } from './transport.js';
 export { NatsModule, NATS_CONNECTION, type NatsModuleOptions } from './nats.module.js';
+export * from './run-service.js';
