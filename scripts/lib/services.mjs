@@ -102,7 +102,8 @@ export class ServiceProcess {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
         this.lines.push(line);
-        if (this.lines.length > 200) this.lines.shift();
+        // Kept for error messages and for tests that read a whole run's logs (e.g. for leaked secrets).
+        if (this.lines.length > 20_000) this.lines.shift();
         if (logs === 'inherit') out.write(`${tag}${line}\n`);
       });
     }

@@ -29,7 +29,8 @@ async function submit(body: Record<string, unknown>, token = pipeline) {
 }
 
 beforeAll(async () => {
-  sys = await startSystem();
+  // Debug logs: the leak check below is only worth something when the services say a lot.
+  sys = await startSystem({ env: { LOG_LEVEL: 'debug' } });
   pipeline = await sys.token('ci-deployer');
   auditor = await sys.token('carol');
 });
@@ -88,6 +89,15 @@ describe('an allowed intent', () => {
     });
     expect(JSON.stringify(events)).not.toContain(grant);
     expect(JSON.stringify(events)).not.toContain(grant.split('.')[2]);
+  });
+
+  it('never writes the grant or a bearer token to any service log', async () => {
+    for (const svc of ['intake', 'policy', 'notifier', 'broker', 'audit'] as const) {
+      const lines = sys.output(svc).join('\n');
+      expect(lines.length, `${svc} printed nothing at all`).toBeGreaterThan(0);
+      expect(lines).not.toContain(grant.split('.')[2]);
+      expect(lines).not.toContain(pipeline.split('.')[2]);
+    }
   });
 
   it('refuses a grant presented to another audience', async () => {
