@@ -1,12 +1,13 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { createPrismaClient, PrismaClient as PrismaClientToken, type PrismaClient } from '@countersign/platform/db';
+import type pg from 'pg';
+import { createPgPool, createPrismaClient, PrismaClient as PrismaClientToken, type PrismaClient } from '@countersign/platform/db';
 import type { Logger } from '@countersign/platform/logging';
 import { NatsModule } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import type { BrokerConfig } from './config.js';
 import { GrantsModule } from './grants/grants.module.js';
 import { HealthController } from './health/health.controller.js';
-import { BROKER_CONFIG, LOGGER } from './tokens.js';
+import { BROKER_CONFIG, LOGGER, PG_POOL } from './tokens.js';
 
 export interface BrokerModuleOptions {
   config: BrokerConfig;
@@ -15,10 +16,13 @@ export interface BrokerModuleOptions {
   clock?: Clock;
 }
 
-class PrismaShutdown implements OnApplicationShutdown {
-  constructor(@Inject(PrismaClientToken) private readonly prisma: PrismaClient) {}
+class DatabaseShutdown implements OnApplicationShutdown {
+  constructor(
+    @Inject(PrismaClientToken) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+  ) {}
   async onApplicationShutdown(): Promise<void> {
-    await this.prisma.$disconnect();
+    await Promise.all([this.prisma.$disconnect(), this.pool.end()]);
   }
 }
 
@@ -32,13 +36,15 @@ class CoreModule {
       { provide: Clock, useValue: opts.clock ?? new SystemClock() },
       { provide: IdGenerator, useValue: new UuidV7Generator() },
       { provide: PrismaClientToken, useFactory: () => createPrismaClient(opts.config.DATABASE_URL) },
-      PrismaShutdown,
+      // One batch transaction at a time (plus the pre-check read): a few connections are plenty.
+      { provide: PG_POOL, useFactory: () => createPgPool(opts.config.DATABASE_URL, { max: 4 }) },
+      DatabaseShutdown,
     ];
     return {
       module: CoreModule,
       imports: [NatsModule.forRoot({ url: opts.config.NATS_URL, name: 'broker' })],
       providers,
-      exports: [BROKER_CONFIG, LOGGER, Clock, IdGenerator, PrismaClientToken],
+      exports: [BROKER_CONFIG, LOGGER, Clock, IdGenerator, PrismaClientToken, PG_POOL],
     };
   }
 }

@@ -5,8 +5,8 @@ import { NatsModule } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import type { IntakeConfig } from './config.js';
 import { HealthController } from './health/health.controller.js';
-import { DatabaseLifecycle, prismaProvider } from './infra/database.js';
-import { INTAKE_CONFIG, LOGGER } from './infra/tokens.js';
+import { DatabaseLifecycle, pgPoolProvider } from './infra/database.js';
+import { INTAKE_CONFIG, LOGGER, PG_POOL } from './infra/tokens.js';
 import { IntentsModule } from './intents/intents.module.js';
 
 /** Shared infrastructure for the feature modules: config, logger, database, clock, ids, token verifier. */
@@ -19,7 +19,7 @@ class CoreModule {
       providers: [
         { provide: INTAKE_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        prismaProvider,
+        pgPoolProvider,
         DatabaseLifecycle,
         { provide: Clock, useClass: SystemClock },
         { provide: IdGenerator, useClass: UuidV7Generator },
@@ -28,7 +28,7 @@ class CoreModule {
           useFactory: () => TokenVerifier.fromConfig(tokenVerifierConfigFromEnv(config)),
         },
       ],
-      exports: [INTAKE_CONFIG, LOGGER, prismaProvider.provide, Clock, IdGenerator, TokenVerifier],
+      exports: [INTAKE_CONFIG, LOGGER, PG_POOL, Clock, IdGenerator, TokenVerifier],
     };
   }
 }

@@ -8,6 +8,7 @@ import { HttpErrorFilter } from './errors/http-error.filter.js';
 
 export const BODY_LIMIT = '64kb';
 export const DURABLE = 'intake';
+export const KEEP_ALIVE_MS = 65_000;
 
 /**
  * Builds the whole app (HTTP + the read-model consumer, started) without listening; main.ts and the
@@ -26,6 +27,12 @@ export async function createIntakeApp(
   // Body-parser failures (too large, not JSON) reach HttpErrorFilter as HttpExceptions.
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useGlobalFilters(new HttpErrorFilter(logger));
+  // Clients reuse connections between a submit and its long-polls. Node's 5 s idle close races with a
+  // client reusing the socket under load (ECONNRESET on a non-retryable POST); a longer idle window,
+  // as load balancers use, makes the server the side that rarely closes first.
+  const server = app.getHttpServer();
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   app.connectMicroservice({
     strategy: new JetStreamTransport({ url: config.NATS_URL, durable: DURABLE, serviceName: 'intake', logger }),
   });

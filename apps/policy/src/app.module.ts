@@ -2,10 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { Logger } from '@countersign/platform/logging';
 import { NatsModule } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
-import { ClassifyIntent } from './classification/classify-intent/classify-intent.use-case.js';
+import { ClassifyIntents } from './classification/classify-intent/classify-intents.use-case.js';
 import { IntentSubmittedHandler } from './classification/classify-intent/intent-submitted.handler.js';
 import type { PolicyConfig } from './config.js';
-import { DatabaseModule } from './database/prisma.provider.js';
+import { DatabaseModule } from './database/database.module.js';
 import { HealthController } from './health/health.controller.js';
 import type { LoadedPolicy } from './policy-loading/load-policy/load-policy-dir.js';
 import { PolicyStore } from './policy-loading/policy-store.js';
@@ -27,7 +27,7 @@ export class AppModule {
         { provide: PolicyStore, useValue: new PolicyStore(deps.policy) },
         { provide: Clock, useClass: SystemClock },
         { provide: IdGenerator, useClass: UuidV7Generator },
-        ClassifyIntent,
+        ClassifyIntents,
       ],
     };
   }

@@ -23,8 +23,8 @@ export async function createPolicyApp(config: PolicyConfig, logger: Logger): Pro
   app.useBodyParser('json', { limit: '16kb' });
   app.enableShutdownHooks();
   app.connectMicroservice({
-    // Pull several messages per request (still handled one at a time, in order): saves a round trip per event.
-    strategy: new JetStreamTransport({ url: config.NATS_URL, durable: SERVICE_NAME, serviceName: SERVICE_NAME, logger, batchSize: 32 }),
+    // A batch handler: the transport hands over whatever is buffered (up to its batch size) at once.
+    strategy: new JetStreamTransport({ url: config.NATS_URL, durable: SERVICE_NAME, serviceName: SERVICE_NAME, logger }),
   });
   await app.startAllMicroservices();
   return app;

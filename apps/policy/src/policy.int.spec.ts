@@ -139,6 +139,26 @@ describe('policy service (real NATS + Postgres)', () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it('classifies a burst in batches: one decision per intent, the first of two submissions for one intent wins', async () => {
+    const burst = Array.from({ length: 40 }, (_, i) => submitted(i % 2 === 0 ? 'db.query' : 'db.export', i % 2 === 0 ? 'dev' : 'prod'));
+    const twin = { ...submitted('db.drop_table', 'prod'), id: ids.next(), intentId: burst[0]!.intentId };
+    await new EventPublisher(nc, logger).publishAll([...burst, twin]);
+    const intentIds = burst.map((e) => e.intentId!);
+    await expectEventually(() => {
+      for (const [i, e] of burst.entries()) {
+        expect(outgoingFor(e.intentId!).map((o) => o.type)).toEqual(i % 2 === 0 ? ['intent.classified'] : ['intent.classified', 'review.requested']);
+      }
+    });
+    expect(outgoingFor(twin.intentId!)).toMatchObject([{ causationId: burst[0]!.id, data: { decision: 'allow' } }]);
+    const { rows } = await sql.query(
+      `SELECT (SELECT count(*)::int FROM policy.decisions WHERE intent_id = ANY($1::uuid[])) AS decisions,
+              (SELECT count(*)::int FROM policy.reviews WHERE intent_id = ANY($1::uuid[])) AS reviews,
+              (SELECT count(*)::int FROM policy.processed_events WHERE event_id = $2) AS twin_marked`,
+      [intentIds, twin.id],
+    );
+    expect(rows[0]).toEqual({ decisions: 40, reviews: 20, twin_marked: 1 });
+  });
+
   it('denies an intent whose hash does not match its content', async () => {
     const honest = submitted('db.query', 'dev');
     const forged = { ...honest, data: { ...honest.data, intentHash: 'f'.repeat(64) } };

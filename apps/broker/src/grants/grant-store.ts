@@ -31,8 +31,6 @@ export interface IntentRecord {
 
 export type NewGrant = Omit<GrantRow, 'state' | 'expiresAt' | 'tokenSha256'>;
 
-type Db = PrismaClient | Prisma.TransactionClient;
-
 const GRANT_COLUMNS = Prisma.raw(`id::text AS "id", intent_id::text AS "intentId", jti::text AS "jti",
   intent_hash AS "intentHash", requester_subject AS "requesterSubject", requester_issuer AS "requesterIssuer",
   audience, action, resource, state, claim_by AS "claimBy", use_ttl_seconds AS "useTtlSeconds",
@@ -50,33 +48,6 @@ function outboxInsert(events: readonly CountersignEvent[]): Prisma.Sql {
  */
 export class GrantStore {
   constructor(private readonly prisma: PrismaClient) {}
-
-  async saveIntent(intent: IntentRecord, db: Db = this.prisma): Promise<void> {
-    await db.$executeRaw`INSERT INTO broker.intents
-        (intent_id, intent_hash, requester_subject, requester_issuer, action, resource)
-      VALUES (${intent.intentId}::uuid, ${intent.intentHash}, ${intent.requesterSubject},
-        ${intent.requesterIssuer}, ${intent.action}, ${JSON.stringify(intent.resource)}::jsonb)
-      ON CONFLICT (intent_id) DO NOTHING`;
-  }
-
-  async findIntent(intentId: string, db: Db = this.prisma): Promise<IntentRecord | undefined> {
-    const rows = await db.$queryRaw<IntentRecord[]>`SELECT intent_id::text AS "intentId",
-        intent_hash AS "intentHash", requester_subject AS "requesterSubject",
-        requester_issuer AS "requesterIssuer", action, resource
-      FROM broker.intents WHERE intent_id = ${intentId}::uuid`;
-    return rows[0];
-  }
-
-  /** False when the intent already has a grant (a second allow/approval never makes a second one). */
-  async insertGrant(g: NewGrant, db: Db = this.prisma): Promise<boolean> {
-    const inserted = await db.$executeRaw`INSERT INTO broker.grants (id, intent_id, jti, intent_hash,
-        requester_subject, requester_issuer, audience, action, resource, state, claim_by, use_ttl_seconds)
-      VALUES (${g.id}::uuid, ${g.intentId}::uuid, ${g.jti}::uuid, ${g.intentHash}, ${g.requesterSubject},
-        ${g.requesterIssuer}, ${g.audience}, ${g.action}, ${JSON.stringify(g.resource)}::jsonb, 'issued',
-        ${g.claimBy}::timestamptz, ${g.useTtlSeconds})
-      ON CONFLICT (intent_id) DO NOTHING`;
-    return inserted === 1;
-  }
 
   async findByIntentId(intentId: string): Promise<GrantRow | undefined> {
     const rows = await this.prisma.$queryRaw<GrantRow[]>`SELECT ${GRANT_COLUMNS} FROM broker.grants

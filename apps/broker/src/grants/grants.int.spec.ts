@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import {
   createEvent,
+  GrantIssuedV1,
   GrantRevokedV1,
   IntentApprovedV1,
   IntentClassifiedV1,
@@ -19,7 +20,7 @@ import { applyMigrations } from '@countersign/platform/db';
 import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
 import { Clock } from '@countersign/platform/runtime';
 import { createTestDatabase, expectEventually, startNatsServer, type RunningNats, type TestDatabase } from '@countersign/testing';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import pg from 'pg';
@@ -196,6 +197,54 @@ describe('broker', () => {
     });
     await publisher.publishAll([submitted(i), approved]);
     await expectEventually(async () => expect(await grantRow(i.intentId)).toMatchObject({ state: 'issued', audience: 'k8s-api' }));
+  });
+
+  it('issues one grant per intent for a burst, and an overtaking event holds back none of its batch mates', async () => {
+    const late = newIntent();
+    const burst = Array.from({ length: 30 }, () => newIntent());
+    // Stream order puts the early classified first, in the same pull as the others.
+    await publisher.publishAll([classified(late), ...burst.flatMap((i) => [submitted(i), classified(i)])]);
+    // Sooner than the 1 s retry delay: had the early event failed its whole batch, the burst would wait for it.
+    await expectEventually(
+      async () => {
+        const r = await sql.query('SELECT count(*)::int AS n FROM broker.grants WHERE intent_id = ANY($1::uuid[])', [burst.map((i) => i.intentId)]);
+        expect(r.rows[0].n).toBe(burst.length);
+      },
+      { timeoutMs: 900 },
+    );
+    expect(await grantRow(late.intentId)).toBeUndefined();
+    await publisher.publish(submitted(late));
+    await expectEventually(async () => expect(await grantRow(late.intentId)).toMatchObject({ state: 'issued' }), { timeoutMs: 15_000 });
+    await expectEventually(async () => {
+      const ids = new Set([late, ...burst].map((i) => i.intentId));
+      const issued = (await streamEvents()).map((m) => m.event).filter((e) => e.type === 'grant.issued' && ids.has(e.intentId!));
+      expect(issued).toHaveLength(burst.length + 1);
+    });
+  });
+
+  it('a redelivered classified event issues no second grant and republishes the same grant.issued id', async () => {
+    const i = newIntent();
+    const allow = classified(i);
+    await publisher.publishAll([submitted(i), allow]);
+    await expectEventually(async () => expect(await grantRow(i.intentId)).toBeDefined());
+    const issuedFor = async () => (await streamEvents()).map((m) => m.event).filter((e) => e.type === 'grant.issued' && e.intentId === i.intentId);
+    const [first] = await expectEventually(async () => {
+      const found = await issuedFor();
+      expect(found).toHaveLength(1);
+      return found;
+    });
+    // A second stream message with the same event (as after a crash before ack): a new Nats-Msg-Id gets it past dedup.
+    const seen: CountersignEvent[] = [];
+    const sub = nc.subscribe(GrantIssuedV1.subject);
+    void (async () => {
+      for await (const m of sub) seen.push(m.json<CountersignEvent>());
+    })();
+    await jetstream(nc).publish(IntentClassifiedV1.subject, JSON.stringify(allow), { msgID: `${allow.id}-again` });
+    await expectEventually(() => expect(seen.map((e) => e.id)).toEqual([first!.id]));
+    sub.unsubscribe();
+    expect(await issuedFor()).toHaveLength(1);
+    const r = await sql.query('SELECT count(*)::int AS n FROM broker.grants WHERE intent_id = $1', [i.intentId]);
+    expect(r.rows[0].n).toBe(1);
   });
 
   it('refuses a claim without a token (401), without the scope (403), by another identity (403), for no grant (404), with a bad body (400)', async () => {

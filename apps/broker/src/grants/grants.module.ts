@@ -6,17 +6,16 @@ import { EventPublisher } from '@countersign/platform/nats';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
 import type { BrokerConfig } from '../config.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
-import { BROKER_CONFIG, LOGGER } from '../tokens.js';
+import { BROKER_CONFIG, LOGGER, PG_POOL } from '../tokens.js';
 import { ClaimGrantController } from './claim-grant/claim-grant.controller.js';
 import { ClaimGrant } from './claim-grant/claim-grant.use-case.js';
 import { GrantEvents } from './grant-events.js';
 import { GrantKeys } from './grant-keys.js';
 import { GrantStore } from './grant-store.js';
 import { IntentEventsController } from './intent-events.controller.js';
-import { IssueGrant } from './issue-grant/issue-grant.use-case.js';
+import { IssueGrants } from './issue-grant/issue-grants.use-case.js';
 import { JtiSource } from './jti-source.js';
 import { JwksController } from './jwks/jwks.controller.js';
-import { RecordIntent } from './record-intent/record-intent.use-case.js';
 import { RedeemGrantController } from './redeem-grant/redeem-grant.controller.js';
 import { RedeemGrant } from './redeem-grant/redeem-grant.use-case.js';
 import { BackgroundJobs } from './sweep-expired-grants/background-jobs.js';
@@ -49,11 +48,10 @@ import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.
       inject: [PrismaClientToken, EventPublisher, LOGGER],
       useFactory: (p: PrismaClient, pub: EventPublisher, l: Logger) => new OutboxRelay(p, pub, l),
     },
-    { provide: RecordIntent, inject: [GrantStore, LOGGER], useFactory: (s: GrantStore, l: Logger) => new RecordIntent(s, l) },
     {
-      provide: IssueGrant,
-      inject: [PrismaClientToken, GrantStore, GrantEvents, EventPublisher, Clock, IdGenerator, JtiSource, LOGGER],
-      useFactory: (...deps: ConstructorParameters<typeof IssueGrant>) => new IssueGrant(...deps),
+      provide: IssueGrants,
+      inject: [PG_POOL, GrantEvents, EventPublisher, Clock, IdGenerator, JtiSource, LOGGER],
+      useFactory: (...deps: ConstructorParameters<typeof IssueGrants>) => new IssueGrants(...deps),
     },
     {
       provide: ClaimGrant,

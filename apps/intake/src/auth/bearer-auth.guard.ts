@@ -7,7 +7,8 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { requireScope, TokenVerifier, type VerifiedIdentity } from '@countersign/platform/auth';
+import { requireScope, type VerifiedIdentity } from '@countersign/platform/auth';
+import { VerifiedTokens } from './verified-tokens.js';
 
 const SCOPES = 'countersign:scopes';
 /** Scopes a route needs beyond a valid token (403 SCOPE_MISSING otherwise). */
@@ -22,7 +23,7 @@ interface AuthedRequest {
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
   constructor(
-    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
+    @Inject(VerifiedTokens) private readonly verifier: VerifiedTokens,
     @Inject(Reflector) private readonly reflector: Reflector,
   ) {}
 

@@ -1,13 +1,14 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { PrismaClient } from '@countersign/platform/db';
 import { checkNats, type NatsConnection } from '@countersign/platform/nats';
 import { NATS_CONNECTION } from '@countersign/platform/nest';
+import type pg from 'pg';
 import { IntakeError } from '../errors/intake-error.js';
+import { PG_POOL } from '../infra/tokens.js';
 
 @Controller()
 export class HealthController {
   constructor(
-    @Inject(PrismaClient) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
   ) {}
 
@@ -22,7 +23,7 @@ export class HealthController {
   async readyz() {
     const [nats, postgres] = await Promise.all([
       checkNats(this.nc),
-      this.prisma.$queryRaw`SELECT 1`.then(
+      this.pool.query('SELECT 1').then(
         () => true,
         () => false,
       ),

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import type { IntentRow } from './intent-record.js';
 
 /**
  * Wakes long-polling readers in this process when the read model commits a new state. Copies of intake
@@ -8,36 +9,44 @@ import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 @Injectable()
 export class IntentChanges implements BeforeApplicationShutdown {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
-  private readonly shutdown = new AbortController();
+  /** Every pending waiter, so that shutdown can release them all (without one listener each on a signal). */
+  private readonly waiting = new Set<() => void>();
+  private stopping = false;
 
   /** True once the app is stopping: waiting readers answer with what they have instead of holding it up. */
   get closing(): boolean {
-    return this.shutdown.signal.aborted;
+    return this.stopping;
   }
 
   beforeApplicationShutdown(): void {
-    this.shutdown.abort();
+    this.stopping = true;
+    for (const done of [...this.waiting]) done();
   }
 
-  notify(intentId: string): void {
-    this.emitter.emit(intentId);
+  /** `row` is the committed row when the notifier has it, so that woken readers need not read it again. */
+  notify(intentId: string, row?: IntentRow): void {
+    this.emitter.emit(intentId, row);
   }
 
-  /** Resolves on the next notification for the intent, after `ms`, or when `signal` aborts. */
-  waitFor(intentId: string, ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves on the next notification for the intent (with its row, if the notifier sent one), after
+   * `ms`, or when `signal` aborts (both with undefined).
+   */
+  waitFor(intentId: string, ms: number, signal?: AbortSignal): Promise<IntentRow | undefined> {
     return new Promise((resolve) => {
-      const done = () => {
+      const onAbort = () => done();
+      const done = (row?: IntentRow) => {
         clearTimeout(timer);
         this.emitter.off(intentId, done);
-        signal?.removeEventListener('abort', done);
-        this.shutdown.signal.removeEventListener('abort', done);
-        resolve();
+        signal?.removeEventListener('abort', onAbort);
+        this.waiting.delete(done);
+        resolve(row);
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(() => done(), ms);
       this.emitter.on(intentId, done);
-      signal?.addEventListener('abort', done, { once: true });
-      this.shutdown.signal.addEventListener('abort', done, { once: true });
-      if (signal?.aborted || this.closing) done();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.add(done);
+      if (signal?.aborted || this.stopping) done();
     });
   }
 

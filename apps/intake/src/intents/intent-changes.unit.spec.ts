@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IntentChanges } from './intent-changes.js';
+import type { IntentRow } from './intent-record.js';
 
-const within = async (p: Promise<void>, ms: number) =>
+const within = async (p: Promise<unknown>, ms: number) =>
   Promise.race([p.then(() => 'woken'), new Promise((r) => setTimeout(() => r('timeout'), ms))]);
 
 describe('IntentChanges', () => {
@@ -14,8 +15,17 @@ describe('IntentChanges', () => {
     expect(await within(b, 50)).toBe('timeout');
     expect(changes.listenerCount('a')).toBe(0);
     changes.notify('b');
-    await b;
+    expect(await b).toBeUndefined();
     expect(changes.listenerCount('b')).toBe(0);
+  });
+
+  it('hands the committed row to the woken readers when the notifier has it', async () => {
+    const changes = new IntentChanges();
+    const row = { id: 'a', state: 'allowed' } as IntentRow;
+    const waiters = [changes.waitFor('a', 5_000), changes.waitFor('a', 5_000)];
+    changes.notify('a', row);
+    expect(await Promise.all(waiters)).toEqual([row, row]);
+    expect(await changes.waitFor('a', 10)).toBeUndefined();
   });
 
   it('gives up at the timeout, on abort, and when the app shuts down', async () => {

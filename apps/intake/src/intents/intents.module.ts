@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { BearerAuthGuard } from '../auth/bearer-auth.guard.js';
+import { VerifiedTokens } from '../auth/verified-tokens.js';
 import { GetIntentController } from './get-intent/get-intent.controller.js';
 import { GetIntent } from './get-intent/get-intent.use-case.js';
 import { IntentChanges } from './intent-changes.js';
+import { PublishedMarks } from './publish-submitted/published-marks.js';
 import { SubmittedRepublisher } from './publish-submitted/republisher.js';
 import { SubmittedPublisher } from './publish-submitted/submitted-publisher.js';
-import { ApplyLifecycleEvent } from './read-model/apply-lifecycle-event.use-case.js';
+import { ApplyLifecycleBatch } from './read-model/apply-lifecycle-batch.use-case.js';
 import { IntentReadModelHandler } from './read-model/read-model.handler.js';
 import { SubmitIntentController } from './submit-intent/submit-intent.controller.js';
 import { SubmitIntent } from './submit-intent/submit-intent.use-case.js';
@@ -14,10 +16,12 @@ import { SubmitIntent } from './submit-intent/submit-intent.use-case.js';
   controllers: [SubmitIntentController, GetIntentController, IntentReadModelHandler],
   providers: [
     BearerAuthGuard,
+    VerifiedTokens,
     SubmitIntent,
     GetIntent,
-    ApplyLifecycleEvent,
+    ApplyLifecycleBatch,
     IntentChanges,
+    PublishedMarks,
     SubmittedPublisher,
     SubmittedRepublisher,
   ],

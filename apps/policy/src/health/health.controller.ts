@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import type { PrismaClient } from '@countersign/platform/db';
 import { checkNats, type NatsConnection } from '@countersign/platform/nats';
 import { NATS_CONNECTION } from '@countersign/platform/nest';
-import { PRISMA } from '../database/prisma.provider.js';
+import type pg from 'pg';
+import { PG_POOL } from '../database/database.module.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -28,7 +28,7 @@ async function postgresAnswers(ping: () => Promise<unknown>): Promise<boolean> {
 export class HealthController {
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
   ) {}
 
   /** Liveness: the process answers; dependencies are /readyz's business. */
@@ -41,7 +41,7 @@ export class HealthController {
   async readyz() {
     const [nats, postgres] = await Promise.all([
       checkNats(this.nc, CHECK_TIMEOUT_MS),
-      postgresAnswers(() => this.prisma.$queryRaw`SELECT 1`),
+      postgresAnswers(() => this.pool.query('SELECT 1')),
     ]);
     const checks = { nats: nats ? 'ok' : 'unreachable', postgres: postgres ? 'ok' : 'unreachable' };
     if (!nats || !postgres) throw new ServiceUnavailableException({ status: 'unavailable', checks });

@@ -15,3 +15,4 @@ export {
   type ProcessOnceResult,
   type ProcessOnceOptions,
 } from './process-once.js';
+export { processOnceBatch, type ProcessOnceBatchKey, type ProcessOnceBatchResult } from './process-once-batch.js';

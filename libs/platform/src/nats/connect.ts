@@ -21,6 +21,9 @@ export async function connectNats(opts: ConnectNatsOptions): Promise<NatsConnect
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       waitOnFirstConnect: false,
+      // Otherwise every request (each JetStream publish and ackAck) builds Error objects with stack traces
+      // up front, in case it times out: measured at ~25% of a consumer's CPU. Timeouts still raise errors.
+      noAsyncTraces: true,
     });
   } catch (error) {
     throw new NatsUnavailableError(redactUrl(opts.url), error);

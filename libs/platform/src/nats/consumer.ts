@@ -174,18 +174,36 @@ export class DurableConsumer {
     try {
       await withConsumerSpan(this.opts.durable, items, fn);
     } catch (error) {
+      if (error instanceof RetryLaterError && error.eventIds) {
+        // The handler committed everything but these: ack the rest so they are not redone later.
+        const later = new Set(error.eventIds);
+        const retry = items.filter((i) => later.has(i.delivery.eventId));
+        await Promise.all(retry.map((item) => this.onFailure(item.msg, item.delivery, error)));
+        await this.ackAll(items.filter((i) => !later.has(i.delivery.eventId)));
+        return;
+      }
       await Promise.all(items.map((item) => this.onFailure(item.msg, item.delivery, error)));
       return;
     }
-    await Promise.all(items.map((item) => this.ack(item.msg, item.delivery)));
+    await this.ackAll(items);
   }
 
-  private async ack(m: JsMsg, delivery: Delivery): Promise<void> {
+  /**
+   * Waiting for the server's confirmation is what makes "ack after commit" hold across a crash. One
+   * confirmation covers the batch: the server applies a consumer's acks in the order they arrive on
+   * the connection, so once it answers the last one, the earlier plain acks are applied too.
+   */
+  private async ackAll(items: ReadonlyArray<DeliveredEvent & { msg: JsMsg }>): Promise<void> {
+    const last = items[items.length - 1];
+    if (!last) return;
+    for (let i = 0; i < items.length - 1; i++) items[i]!.msg.ack();
     try {
-      // Waiting for the server's confirmation is what makes "ack after commit" hold across a crash.
-      await m.ackAck();
+      await last.msg.ackAck();
     } catch (error) {
-      this.log.warn({ err: error, eventId: delivery.eventId, seq: delivery.streamSequence }, 'ack not confirmed; expect a redelivery');
+      this.log.warn(
+        { err: error, eventId: last.delivery.eventId, seq: last.delivery.streamSequence, batch: items.length },
+        'ack not confirmed; expect a redelivery',
+      );
     }
   }
 

@@ -21,13 +21,16 @@ export type Decoded =
   | { ok: true; event: CountersignEvent; delivery: Delivery }
   | { ok: false; reason: string };
 
+// Stateless between calls (no `stream` option), so one instance serves every message.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Parses and validates without ever putting payload contents into the reason. */
 export function decodeMessage(m: JsMsg): Decoded {
   const def = definitionFor(m.subject);
   if (!def) return { ok: false, reason: `unknown subject ${m.subject}: no contract defines it` };
   let raw: unknown;
   try {
-    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(m.data));
+    raw = JSON.parse(utf8.decode(m.data));
   } catch {
     return { ok: false, reason: 'payload is not valid UTF-8 JSON' };
   }

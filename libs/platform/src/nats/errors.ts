@@ -1,9 +1,14 @@
-/** Thrown by a handler to ask for a redelivery later; logged as a deferral, not as a crash. */
+/**
+ * Thrown by a handler to ask for a redelivery later; logged as a deferral, not as a crash.
+ * A batch handler may name `eventIds`: only those are redelivered and the rest of the batch is acked,
+ * so it must have committed the others (e.g. processOnceBatch on the ready ones, then throw).
+ */
 export class RetryLaterError extends Error {
   readonly code = 'RETRY_LATER';
   constructor(
     message: string,
     readonly delayMs?: number,
+    readonly eventIds?: readonly string[],
   ) {
     super(message);
     this.name = 'RetryLaterError';

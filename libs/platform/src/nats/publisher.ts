@@ -1,9 +1,9 @@
 import type { CountersignEvent } from '@countersign/contracts';
-import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { injectTraceContext } from '../telemetry/index.js';
 import { InvalidEventError, UnknownEventTypeError } from './errors.js';
+import { StreamAcks, type StreamAck } from './stream-acks.js';
 import { definitionFor, describeZodError, subjectOf } from './subjects.js';
 
 /** Header names shared by publisher and consumer. */
@@ -25,13 +25,13 @@ export interface PublishResult {
  * id doubles as Nats-Msg-Id, so a retry after a lost ack (or a re-publish from an outbox) is stored once.
  */
 export class EventPublisher {
-  private readonly js: JetStreamClient;
+  private readonly acks: StreamAcks;
 
   constructor(
     nc: NatsConnection,
     private readonly logger: Logger,
   ) {
-    this.js = jetstream(nc);
+    this.acks = new StreamAcks(nc);
   }
 
   async publish(event: CountersignEvent): Promise<PublishResult> {
@@ -50,8 +50,8 @@ export class EventPublisher {
     let firstError: unknown;
     const inFlight = new Set<Promise<void>>();
     for (const p of prepared) {
-      const pending: Promise<void> = this.js
-        .publish(p.subject, p.payload, { msgID: p.id, headers: p.headers })
+      const pending: Promise<void> = this.acks
+        .publish(p.subject, p.payload, p.headers)
         .then(
           () => undefined,
           (error: unknown) => {
@@ -66,9 +66,9 @@ export class EventPublisher {
     if (firstError !== undefined) throw firstError;
   }
 
-  private async send(event: CountersignEvent): Promise<PubAck> {
+  private async send(event: CountersignEvent): Promise<StreamAck> {
     const p = this.prepare(event);
-    const ack = await this.js.publish(p.subject, p.payload, { msgID: p.id, headers: p.headers });
+    const ack = await this.acks.publish(p.subject, p.payload, p.headers);
     if (ack.duplicate) this.logger.debug({ eventId: p.id, subject: p.subject }, 'duplicate publish ignored by stream');
     return ack;
   }
@@ -80,6 +80,7 @@ export class EventPublisher {
     const parsed = def.schema.safeParse(event);
     if (!parsed.success) throw new InvalidEventError(subject, describeZodError(parsed.error));
     const h = natsHeaders();
+    h.set(Headers.msgId, event.id);
     if (event.intentId) h.set(Headers.intentId, event.intentId);
     injectTraceContext(h);
     return { subject, id: event.id, headers: h, payload: JSON.stringify(parsed.data) };

@@ -1,5 +1,6 @@
-export { OnEvent, OnEvents, PassErrorsToTransport } from './decorators.js';
+export { OnEvent, OnEventBatch, OnEvents, PassErrorsToTransport } from './decorators.js';
 export { JetStreamContext } from './context.js';
 export { JetStreamTransport, type JetStreamTransportOptions } from './transport.js';
 export { NatsModule, NATS_CONNECTION, type NatsModuleOptions } from './nats.module.js';
 export * from './run-service.js';
+export type { DeliveredEvent } from '../nats/index.js';

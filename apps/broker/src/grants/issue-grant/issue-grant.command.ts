@@ -1,5 +1,12 @@
-import type { EventOf, IntentApprovedV1, IntentClassifiedV1 } from '@countersign/contracts';
-import type { IssueGrantCommand } from './issue-grant.use-case.js';
+import type { EventOf, GrantTerms, IntentApprovedV1, IntentClassifiedV1 } from '@countersign/contracts';
+
+export interface IssueGrantCommand {
+  /** The allowing event (classified or approved); its id is the idempotency key. */
+  eventId: string;
+  intentId: string;
+  intentHash: string;
+  terms: GrantTerms;
+}
 
 export type AllowingEvent = EventOf<typeof IntentClassifiedV1> | EventOf<typeof IntentApprovedV1>;
 

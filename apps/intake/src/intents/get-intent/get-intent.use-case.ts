@@ -1,13 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IntentState } from '@countersign/contracts';
 import type { VerifiedIdentity } from '@countersign/platform/auth';
-import { PrismaClient } from '@countersign/platform/db';
+import type pg from 'pg';
 import { IntakeError } from '../../errors/intake-error.js';
-import { canRead, toView, type IntentRow, type IntentView } from '../intent-record.js';
+import { PG_POOL } from '../../infra/tokens.js';
+import { canRead, intentColumns, toView, type IntentRow, type IntentView } from '../intent-record.js';
 import { IntentChanges } from '../intent-changes.js';
 
 /** How often a waiting reader re-reads the row: covers changes committed by another copy of intake. */
 export const RECHECK_MS = 500;
+
+const BY_ID = `SELECT ${intentColumns()} FROM intake.intents WHERE id = $1`;
 
 export interface GetIntentQuery {
   id: string;
@@ -22,7 +25,7 @@ export interface GetIntentQuery {
 @Injectable()
 export class GetIntent {
   constructor(
-    @Inject(PrismaClient) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
     @Inject(IntentChanges) private readonly changes: IntentChanges,
   ) {}
 
@@ -42,13 +45,15 @@ export class GetIntent {
     for (;;) {
       const remaining = deadline - Date.now();
       if (remaining <= 0 || signal?.aborted || this.changes.closing) return current;
-      await this.changes.waitFor(row.id, Math.min(remaining, RECHECK_MS), signal);
-      current = (await this.find(row.id)) ?? current;
+      const notified = await this.changes.waitFor(row.id, Math.min(remaining, RECHECK_MS), signal);
+      // Woken by this copy's read model with the committed row, or by a timer/abort: then read it.
+      current = notified ?? (await this.find(row.id)) ?? current;
       if (current.state !== baseline) return current;
     }
   }
 
-  private find(id: string): Promise<IntentRow | null> {
-    return this.prisma.intent.findUnique({ where: { id } });
+  private async find(id: string): Promise<IntentRow | null> {
+    const { rows } = await this.pool.query<IntentRow>(BY_ID, [id]);
+    return rows[0] ?? null;
   }
 }

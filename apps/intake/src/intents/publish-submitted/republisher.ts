@@ -1,12 +1,21 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { PrismaClient } from '@countersign/platform/db';
 import type { Logger } from '@countersign/platform/logging';
 import { Clock } from '@countersign/platform/runtime';
+import type pg from 'pg';
 import type { IntakeConfig } from '../../config.js';
-import { INTAKE_CONFIG, LOGGER } from '../../infra/tokens.js';
+import { INTAKE_CONFIG, LOGGER, PG_POOL } from '../../infra/tokens.js';
+import { intentColumns, type IntentRow } from '../intent-record.js';
 import { SubmittedPublisher } from './submitted-publisher.js';
 
 const BATCH = 100;
+
+/**
+ * Only rows still in state `submitted` can be unsent: any later state means policy saw the event. That
+ * also lets the (state, published_at) index serve the query.
+ */
+const DUE = `SELECT ${intentColumns()} FROM intake.intents
+  WHERE state = 'submitted' AND published_at IS NULL AND created_at < $1
+  ORDER BY created_at LIMIT ${BATCH}`;
 
 /**
  * Sends submitted events that were committed but never confirmed as published (a crash or a NATS outage
@@ -18,7 +27,7 @@ export class SubmittedRepublisher implements OnApplicationBootstrap, OnApplicati
   private running: Promise<void> | undefined;
 
   constructor(
-    @Inject(PrismaClient) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
     @Inject(SubmittedPublisher) private readonly publisher: SubmittedPublisher,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
@@ -50,15 +59,14 @@ export class SubmittedRepublisher implements OnApplicationBootstrap, OnApplicati
     await this.running;
   }
 
-  /** One pass; returns how many events were sent. Stops at the first failure (NATS is likely down). */
+  /**
+   * One pass; returns how many events were sent. Rows younger than INTAKE_REPUBLISH_AFTER_MS are left
+   * alone: their request is still publishing them, or their published_at mark is still being batched.
+   */
   async republishDue(): Promise<number> {
     const olderThan = new Date(this.clock.now().getTime() - this.config.INTAKE_REPUBLISH_AFTER_MS);
-    const due = await this.prisma.intent.findMany({
-      where: { publishedAt: null, createdAt: { lt: olderThan } },
-      orderBy: { createdAt: 'asc' },
-      take: BATCH,
-    });
-    for (const row of due) await this.publisher.publish(row);
-    return due.length;
+    const { rows } = await this.pool.query<IntentRow>(DUE, [olderThan]);
+    if (rows.length > 0) await this.publisher.publishAll(rows);
+    return rows.length;
   }
 }

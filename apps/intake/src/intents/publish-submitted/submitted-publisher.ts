@@ -1,30 +1,30 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PrismaClient } from '@countersign/platform/db';
 import type { Logger } from '@countersign/platform/logging';
 import { EventPublisher } from '@countersign/platform/nats';
-import { Clock } from '@countersign/platform/runtime';
 import { IntakeError } from '../../errors/intake-error.js';
 import { LOGGER } from '../../infra/tokens.js';
 import type { IntentRow } from '../intent-record.js';
+import { PublishedMarks } from './published-marks.js';
 import { submittedEventOf } from './submitted-event.js';
 
-/** Publishes a stored intent's submitted event, then records that it left (the outbox's second half). */
+/** Publishes stored intents' submitted events, then records that they left (the outbox's second half). */
 @Injectable()
 export class SubmittedPublisher {
   constructor(
-    @Inject(PrismaClient) private readonly prisma: PrismaClient,
     @Inject(EventPublisher) private readonly publisher: EventPublisher,
-    @Inject(Clock) private readonly clock: Clock,
+    @Inject(PublishedMarks) private readonly marks: PublishedMarks,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async publish(row: IntentRow): Promise<void> {
-    const event = submittedEventOf(row);
-    await this.publisher.publish(event);
-    await this.prisma.intent.updateMany({
-      where: { id: row.id, publishedAt: null },
-      data: { publishedAt: this.clock.now() },
-    });
+    await this.publisher.publish(submittedEventOf(row));
+    this.marks.add(row.id);
+  }
+
+  /** Pipelined; on failure nothing is marked (some may have left: the next attempt is deduplicated). */
+  async publishAll(rows: readonly IntentRow[]): Promise<void> {
+    await this.publisher.publishAll(rows.map(submittedEventOf));
+    for (const row of rows) this.marks.add(row.id);
   }
 
   /** For the request path: a failure becomes a retryable 503; the row stays for the republisher. */

@@ -1,12 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Intent, Requester, SubmitIntentRequest } from '@countersign/contracts';
 import { intentHash } from '@countersign/domain';
-import { PrismaClient, type Prisma } from '@countersign/platform/db';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
+import type pg from 'pg';
 import { IntakeError } from '../../errors/intake-error.js';
+import { PG_POOL } from '../../infra/tokens.js';
 import type { IntentRow } from '../intent-record.js';
 import { SubmittedPublisher } from '../publish-submitted/submitted-publisher.js';
 import { decideOnExistingKey, requestHashOf } from './idempotency.js';
+import { INSERT_INTENT, INSERT_INTENT_WITH_KEY, insertValues, SELECT_BY_KEY, type NewIntent } from './intent-insert.js';
 
 export interface SubmitIntentCommand {
   request: SubmitIntentRequest;
@@ -22,48 +24,28 @@ export interface SubmitIntentResult {
 }
 
 /**
- * Commit first, publish second: the intent row and its pre-assigned event id are stored in one transaction
- * with the idempotency key, then the event is published with that id. A crash in between leaves a row with
- * published_at null that a retry or the republisher sends; NATS dedup makes a double send harmless.
+ * Commit first, publish second: the intent row and its pre-assigned event id are stored (with the
+ * idempotency key, in the same statement), then the event is published with that id. A crash in between
+ * leaves a row with published_at null that a retry or the republisher sends; NATS dedup makes a double
+ * send harmless. One round trip to Postgres for a new intent, two for a replayed key.
  */
 @Injectable()
 export class SubmitIntent {
   constructor(
-    @Inject(PrismaClient) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(IdGenerator) private readonly ids: IdGenerator,
     @Inject(SubmittedPublisher) private readonly publisher: SubmittedPublisher,
   ) {}
 
   async execute(cmd: SubmitIntentCommand): Promise<SubmitIntentResult> {
-    const result = await this.prisma.$transaction((tx) => this.store(tx, cmd));
+    const result = await this.store(cmd);
     if (result.created || result.row.publishedAt === null) await this.publisher.publishOrFail(result.row);
     return result;
   }
 
-  private async store(tx: Prisma.TransactionClient, cmd: SubmitIntentCommand): Promise<SubmitIntentResult> {
+  private async store(cmd: SubmitIntentCommand): Promise<SubmitIntentResult> {
     const { request, requester, idempotencyKey } = cmd;
-    const id = this.ids.next();
-    const now = this.clock.now();
-    if (idempotencyKey !== undefined) {
-      const requestHash = requestHashOf(request, requester);
-      // ON CONFLICT waits for a concurrent first use of the key to commit, so two racing retries cannot
-      // both create an intent.
-      const inserted = await tx.$executeRaw`
-        INSERT INTO intake.idempotency_keys (requester_subject, key, request_hash, intent_id, created_at)
-        VALUES (${requester.subject}, ${idempotencyKey}, ${requestHash}, ${id}::uuid, ${now})
-        ON CONFLICT (requester_subject, key) DO NOTHING`;
-      if (inserted === 0) {
-        const existing = await tx.idempotencyKey.findUniqueOrThrow({
-          where: { requesterSubject_key: { requesterSubject: requester.subject, key: idempotencyKey } },
-        });
-        const decision = decideOnExistingKey(existing, requestHash);
-        if (decision.kind === 'conflict') {
-          throw new IntakeError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
-        }
-        return { created: false, row: await tx.intent.findUniqueOrThrow({ where: { id: decision.intentId } }) };
-      }
-    }
     const intent: Intent = {
       action: request.action,
       resource: request.resource,
@@ -72,23 +54,40 @@ export class SubmitIntent {
       requester,
       ...(request.dedupeKey !== undefined ? { dedupeKey: request.dedupeKey } : {}),
     };
-    const row = await tx.intent.create({
-      data: {
-        id,
-        requesterSubject: requester.subject,
-        requester: intent.requester,
-        action: intent.action,
-        resource: intent.resource,
-        args: intent.args,
-        justification: intent.justification,
-        dedupeKey: intent.dedupeKey ?? null,
-        intentHash: intentHash(intent),
-        state: 'submitted',
-        submittedEventId: this.ids.next(),
-        createdAt: now,
-        updatedAt: now,
-      },
-    });
-    return { created: true, row };
+    const values = insertValues(this.newIntent(intent));
+    if (idempotencyKey === undefined) {
+      const { rows } = await this.pool.query<IntentRow>(INSERT_INTENT, values);
+      return { created: true, row: only(rows) };
+    }
+    const requestHash = requestHashOf(request, requester);
+    const inserted = await this.pool.query<IntentRow>(INSERT_INTENT_WITH_KEY, [...values, idempotencyKey, requestHash]);
+    if (inserted.rows.length > 0) return { created: true, row: only(inserted.rows) };
+
+    const { rows } = await this.pool.query<IntentRow & { requestHash: string }>(SELECT_BY_KEY, [
+      requester.subject,
+      idempotencyKey,
+    ]);
+    const { requestHash: storedHash, ...row } = only(rows);
+    const decision = decideOnExistingKey({ requestHash: storedHash, intentId: row.id }, requestHash);
+    if (decision.kind === 'conflict') {
+      throw new IntakeError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for a different request');
+    }
+    return { created: false, row };
   }
+
+  private newIntent(intent: Intent): NewIntent {
+    return {
+      id: this.ids.next(),
+      intent,
+      intentHash: intentHash(intent),
+      submittedEventId: this.ids.next(),
+      now: this.clock.now(),
+    };
+  }
+}
+
+function only<T>(rows: T[]): T {
+  const [row] = rows;
+  if (row === undefined) throw new Error('expected one intake.intents row, got none');
+  return row;
 }

@@ -1,0 +1,110 @@
+import type { CountersignEvent, EventOf, GrantTerms, IntentSubmittedV1, ReviewRequirement } from '@countersign/contracts';
+import { classify, intentHash, type Classification, type CompiledPolicy } from '@countersign/domain';
+import type { IdGenerator } from '@countersign/platform/runtime';
+import { buildOutgoingEvents } from './build-outgoing-events.js';
+
+export type SubmittedEvent = EventOf<typeof IntentSubmittedV1>;
+
+export interface DecisionRow {
+  intentId: string;
+  intentHash: string;
+  decision: Classification['decision'];
+  ruleIds: string[];
+  reasons: string[];
+  review: ReviewRequirement | null;
+  grantTerms: GrantTerms | null;
+}
+
+export interface ReviewRow {
+  id: string;
+  intentId: string;
+  requirement: ReviewRequirement;
+  expiresAt: Date;
+}
+
+export interface PlannedClassification {
+  eventId: string;
+  intentId: string;
+  decision: DecisionRow;
+  review?: ReviewRow;
+  /** Published only if the decision row is really inserted (the intent was not decided before). */
+  outgoing: CountersignEvent[];
+}
+
+export interface ClassificationPlan {
+  planned: PlannedClassification[];
+  /** Events that cannot be classified at all; they are recorded as processed with nothing to say. */
+  withoutIntentId: string[];
+}
+
+/**
+ * Classifies a batch of submitted events in memory. Pure apart from the ids it draws, so the
+ * transaction that follows only writes. Within a batch the first event for an intent wins, as the
+ * first committed decision wins across batches.
+ */
+export function planClassifications(
+  events: readonly SubmittedEvent[],
+  ctx: { policy: CompiledPolicy; now: Date; ids: IdGenerator },
+): ClassificationPlan {
+  const planned: PlannedClassification[] = [];
+  const withoutIntentId: string[] = [];
+  const seen = new Set<string>();
+  for (const submitted of events) {
+    const intentId = submitted.intentId;
+    if (intentId === null) {
+      withoutIntentId.push(submitted.id);
+      continue;
+    }
+    if (seen.has(intentId)) continue;
+    seen.add(intentId);
+    planned.push(planOne(submitted, intentId, ctx));
+  }
+  return { planned, withoutIntentId };
+}
+
+function planOne(
+  submitted: SubmittedEvent,
+  intentId: string,
+  { policy, now, ids }: { policy: CompiledPolicy; now: Date; ids: IdGenerator },
+): PlannedClassification {
+  const { intent } = submitted.data;
+  const hash = intentHash(intent);
+  // Approvals and grants are bound to this hash; never trust one we cannot reproduce.
+  const classification: Classification =
+    hash === submitted.data.intentHash
+      ? classify(policy, intent)
+      : { decision: 'deny', ruleIds: [], reasons: ['intent hash does not match the intent; refusing to classify'] };
+
+  let review: ReviewRow | undefined;
+  let reviewRef: { id: string; reviewRequestedEventId: string; expiresAt: Date } | undefined;
+  if (classification.decision === 'review' && classification.review) {
+    const expiresAt = new Date(now.getTime() + classification.review.ttlSeconds * 1000);
+    reviewRef = { id: ids.next(), reviewRequestedEventId: ids.next(), expiresAt };
+    review = { id: reviewRef.id, intentId, requirement: classification.review, expiresAt };
+  }
+  const outgoing = buildOutgoingEvents({
+    submitted,
+    intentId,
+    intentHash: hash,
+    policyVersion: policy.version,
+    classification,
+    now,
+    classifiedEventId: ids.next(),
+    ...(reviewRef ? { review: reviewRef } : {}),
+  });
+  return {
+    eventId: submitted.id,
+    intentId,
+    decision: {
+      intentId,
+      intentHash: hash,
+      decision: classification.decision,
+      ruleIds: classification.ruleIds,
+      reasons: classification.reasons,
+      review: classification.review ?? null,
+      grantTerms: classification.grant ?? null,
+    },
+    ...(review ? { review } : {}),
+    outgoing,
+  };
+}
