@@ -1,11 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type pg from 'pg';
 import { TokenVerifier } from '@countersign/platform/auth';
 import type { Logger } from '@countersign/platform/logging';
-import { NatsModule } from '@countersign/platform/nest';
+import { HealthController, NatsModule, postgresPing } from '@countersign/platform/nest';
 import { AuditorAccess } from './auth/auditor-access.js';
 import type { AuditConfig } from './config.js';
-import { DatabaseModule } from './database/pg-pool.provider.js';
-import { HealthController } from './health/health.controller.js';
+import { DatabaseModule, PG_POOL } from './database/pg-pool.provider.js';
 import { ListEventsController } from './reading/list-events/list-events.controller.js';
 import { ListAuditEvents } from './reading/list-events/list-events.use-case.js';
 import { VerifyChainController } from './reading/verify-chain/verify-chain.controller.js';
@@ -35,6 +35,7 @@ export class AppModule {
       ],
       controllers: [HealthController, JwksController, ListEventsController, VerifyChainController],
       providers: [
+        postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
         { provide: AUDIT_LOGGER, useValue: deps.logger },
         { provide: AUDIT_CONSUMER_OPTIONS, useValue: { durable: SERVICE_NAME, batchSize: config.AUDIT_BATCH_SIZE } },
         { provide: AuditSigningKey, useValue: deps.signingKey },

@@ -2,11 +2,10 @@ import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown 
 import type pg from 'pg';
 import { createPgPool, createPrismaClient, PrismaClient as PrismaClientToken, type PrismaClient } from '@countersign/platform/db';
 import type { Logger } from '@countersign/platform/logging';
-import { NatsModule } from '@countersign/platform/nest';
+import { HealthController, NatsModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import type { BrokerConfig } from './config.js';
 import { GrantsModule } from './grants/grants.module.js';
-import { HealthController } from './health/health.controller.js';
 import { BROKER_CONFIG, LOGGER, PG_POOL } from './tokens.js';
 
 export interface BrokerModuleOptions {
@@ -56,6 +55,7 @@ export class AppModule {
       module: AppModule,
       imports: [CoreModule.forRoot(opts), GrantsModule],
       controllers: [HealthController],
+      providers: [postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1'))],
     };
   }
 }

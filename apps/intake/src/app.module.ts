@@ -1,10 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type pg from 'pg';
 import { TokenVerifier, tokenVerifierConfigFromEnv } from '@countersign/platform/auth';
 import type { Logger } from '@countersign/platform/logging';
-import { NatsModule } from '@countersign/platform/nest';
+import { HealthController, NatsModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import type { IntakeConfig } from './config.js';
-import { HealthController } from './health/health.controller.js';
 import { DatabaseLifecycle, pgPoolProvider } from './infra/database.js';
 import { INTAKE_CONFIG, LOGGER, PG_POOL } from './infra/tokens.js';
 import { IntentsModule } from './intents/intents.module.js';
@@ -44,6 +44,7 @@ export class AppModule {
         IntentsModule,
       ],
       controllers: [HealthController],
+      providers: [postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1'))],
     };
   }
 }

@@ -133,7 +133,7 @@ describe('intake', () => {
   it('is live and ready', async () => {
     expect((await call('GET', '/healthz', { auth: null })).status).toBe(200);
     const ready = await call('GET', '/readyz', { auth: null });
-    expect(ready).toMatchObject({ status: 200, body: { nats: 'up', postgres: 'up' } });
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', checks: { nats: 'ok', postgres: 'ok' } } });
   });
 
   it('accepts an intent, stores it and publishes intent.submitted with Nats-Msg-Id = event id', async () => {

@@ -1,10 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type { PrismaClient } from '@countersign/platform/db';
 import type { Logger } from '@countersign/platform/logging';
-import { NatsModule } from '@countersign/platform/nest';
+import { HealthController, NatsModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import type { NotifierConfig } from './config.js';
-import { DatabaseModule } from './database/prisma.provider.js';
-import { HealthController } from './health/health.controller.js';
+import { DatabaseModule, PRISMA } from './database/prisma.provider.js';
 import { NotifyReviewers } from './notification/notify-reviewers/notify-reviewers.use-case.js';
 import { ReviewRequestedHandler } from './notification/notify-reviewers/review-requested.handler.js';
 
@@ -21,6 +21,7 @@ export class AppModule {
       ],
       controllers: [HealthController, ReviewRequestedHandler],
       providers: [
+        postgresPing(PRISMA, (prisma: PrismaClient) => prisma.$queryRaw`SELECT 1`),
         { provide: Clock, useClass: SystemClock },
         { provide: IdGenerator, useClass: UuidV7Generator },
         NotifyReviewers,

@@ -1,12 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import type pg from 'pg';
 import type { Logger } from '@countersign/platform/logging';
-import { NatsModule } from '@countersign/platform/nest';
+import { HealthController, NatsModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import { ClassifyIntents } from './classification/classify-intent/classify-intents.use-case.js';
 import { IntentSubmittedHandler } from './classification/classify-intent/intent-submitted.handler.js';
 import type { PolicyConfig } from './config.js';
-import { DatabaseModule } from './database/database.module.js';
-import { HealthController } from './health/health.controller.js';
+import { DatabaseModule, PG_POOL } from './database/database.module.js';
 import type { LoadedPolicy } from './policy-loading/load-policy/load-policy-dir.js';
 import { PolicyStore } from './policy-loading/policy-store.js';
 
@@ -24,6 +24,7 @@ export class AppModule {
       ],
       controllers: [HealthController, IntentSubmittedHandler],
       providers: [
+        postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
         { provide: PolicyStore, useValue: new PolicyStore(deps.policy) },
         { provide: Clock, useClass: SystemClock },
         { provide: IdGenerator, useClass: UuidV7Generator },

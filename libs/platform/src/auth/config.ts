@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { env } from '../config/index.js';
 import type { TokenVerifierConfig } from './token-verifier.js';
 
 const TrustedIssuers = z.array(
@@ -27,10 +28,7 @@ export const authEnvShape = {
       }
     })
     .pipe(TrustedIssuers),
-  DEV_ISSUER_ENABLED: z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .default('false')
-    .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  DEV_ISSUER_ENABLED: env.flag(false),
   DEV_ISSUER_JWKS_FILE: z.string().min(1).optional(),
 };
 

@@ -4,3 +4,4 @@ export { JetStreamTransport, type JetStreamTransportOptions } from './transport.
 export { NatsModule, NATS_CONNECTION, type NatsModuleOptions } from './nats.module.js';
 export * from './run-service.js';
 export type { DeliveredEvent } from '../nats/index.js';
+export { HealthController, postgresPing } from './health.js';

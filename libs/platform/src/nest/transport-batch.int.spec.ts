@@ -105,19 +105,25 @@ class DefersOneEvent {
 @Controller()
 class SingleHandler {
   @OnEvent(IntentApprovedV1)
-  async single(): Promise<void> {}
+  async single(): Promise<void> {
+    // Never called: the transport refuses this wiring at startup.
+  }
 }
 
 @Controller()
 class SingleOnBatchSubject {
   @OnEvent(IntentExpiredV1)
-  async single(): Promise<void> {}
+  async single(): Promise<void> {
+    // Never called: the transport refuses this wiring at startup.
+  }
 }
 
 @Controller()
 class DuplicateBatchSubject {
   @OnEventBatch(IntentExpiredV1)
-  async again(): Promise<void> {}
+  async again(): Promise<void> {
+    // Never called: the transport refuses this wiring at startup.
+  }
 }
 
 const base = () => ({ id: ids.next(), occurredAt: new Date(), intentId: randomUUID(), actor: { kind: 'user' as const, id: 'bob' } });

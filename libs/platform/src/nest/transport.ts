@@ -147,6 +147,7 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
     return this.nc as T;
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- the signature is Nest's Server.on, which we must match.
   on<EventKey extends string | number | symbol = string, EventCallback = Function>(event: EventKey, callback: EventCallback): void {
     this.events.on(String(event), callback as (...args: unknown[]) => void);
   }
