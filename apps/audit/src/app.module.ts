@@ -2,10 +2,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import { TokenVerifier } from '@countersign/platform/auth';
 import type { Logger } from '@countersign/platform/logging';
-import { HealthController, NatsModule, postgresPing } from '@countersign/platform/nest';
+import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
 import { AuditorAccess } from './auth/auditor-access.js';
 import type { AuditConfig } from './config.js';
-import { DatabaseModule, PG_POOL } from './database/pg-pool.provider.js';
 import { ListEventsController } from './reading/list-events/list-events.controller.js';
 import { ListAuditEvents } from './reading/list-events/list-events.use-case.js';
 import { VerifyChainController } from './reading/verify-chain/verify-chain.controller.js';
@@ -31,7 +30,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
-        DatabaseModule.forRoot(config.DATABASE_URL),
+        PgPoolModule.forRoot(config.DATABASE_URL),
       ],
       controllers: [HealthController, JwksController, ListEventsController, VerifyChainController],
       providers: [

@@ -1,12 +1,12 @@
 import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type pg from 'pg';
-import { createPgPool, createPrismaClient, PrismaClient as PrismaClientToken, type PrismaClient } from '@countersign/platform/db';
+import { createPrismaClient, PrismaClient as PrismaClientToken, type PrismaClient } from '@countersign/platform/db';
 import type { Logger } from '@countersign/platform/logging';
-import { HealthController, NatsModule, postgresPing } from '@countersign/platform/nest';
+import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import type { BrokerConfig } from './config.js';
 import { GrantsModule } from './grants/grants.module.js';
-import { BROKER_CONFIG, LOGGER, PG_POOL } from './tokens.js';
+import { BROKER_CONFIG, LOGGER } from './tokens.js';
 
 export interface BrokerModuleOptions {
   config: BrokerConfig;
@@ -15,13 +15,10 @@ export interface BrokerModuleOptions {
   clock?: Clock;
 }
 
-class DatabaseShutdown implements OnApplicationShutdown {
-  constructor(
-    @Inject(PrismaClientToken) private readonly prisma: PrismaClient,
-    @Inject(PG_POOL) private readonly pool: pg.Pool,
-  ) {}
+class PrismaShutdown implements OnApplicationShutdown {
+  constructor(@Inject(PrismaClientToken) private readonly prisma: PrismaClient) {}
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.prisma.$disconnect(), this.pool.end()]);
+    await this.prisma.$disconnect();
   }
 }
 
@@ -35,15 +32,17 @@ class CoreModule {
       { provide: Clock, useValue: opts.clock ?? new SystemClock() },
       { provide: IdGenerator, useValue: new UuidV7Generator() },
       { provide: PrismaClientToken, useFactory: () => createPrismaClient(opts.config.DATABASE_URL) },
-      // One batch transaction at a time (plus the pre-check read): a few connections are plenty.
-      { provide: PG_POOL, useFactory: () => createPgPool(opts.config.DATABASE_URL, { max: 4 }) },
-      DatabaseShutdown,
+      PrismaShutdown,
     ];
     return {
       module: CoreModule,
-      imports: [NatsModule.forRoot({ url: opts.config.NATS_URL, name: 'broker' })],
+      imports: [
+        NatsModule.forRoot({ url: opts.config.NATS_URL, name: 'broker' }),
+        // One batch transaction at a time (plus the pre-check read): a few connections are plenty.
+        PgPoolModule.forRoot(opts.config.DATABASE_URL, { max: 4 }),
+      ],
       providers,
-      exports: [BROKER_CONFIG, LOGGER, Clock, IdGenerator, PrismaClientToken, PG_POOL],
+      exports: [BROKER_CONFIG, LOGGER, Clock, IdGenerator, PrismaClientToken],
     };
   }
 }

@@ -2,11 +2,10 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import { TokenVerifier, tokenVerifierConfigFromEnv } from '@countersign/platform/auth';
 import type { Logger } from '@countersign/platform/logging';
-import { HealthController, NatsModule, postgresPing } from '@countersign/platform/nest';
+import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import type { IntakeConfig } from './config.js';
-import { DatabaseLifecycle, pgPoolProvider } from './infra/database.js';
-import { INTAKE_CONFIG, LOGGER, PG_POOL } from './infra/tokens.js';
+import { INTAKE_CONFIG, LOGGER } from './infra/tokens.js';
 import { IntentsModule } from './intents/intents.module.js';
 
 /** Shared infrastructure for the feature modules: config, logger, database, clock, ids, token verifier. */
@@ -19,8 +18,6 @@ class CoreModule {
       providers: [
         { provide: INTAKE_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
-        pgPoolProvider,
-        DatabaseLifecycle,
         { provide: Clock, useClass: SystemClock },
         { provide: IdGenerator, useClass: UuidV7Generator },
         {
@@ -28,7 +25,7 @@ class CoreModule {
           useFactory: () => TokenVerifier.fromConfig(tokenVerifierConfigFromEnv(config)),
         },
       ],
-      exports: [INTAKE_CONFIG, LOGGER, PG_POOL, Clock, IdGenerator, TokenVerifier],
+      exports: [INTAKE_CONFIG, LOGGER, Clock, IdGenerator, TokenVerifier],
     };
   }
 }
@@ -40,6 +37,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config, logger),
+        // Every request and consumed batch is a handful of raw statements (Prisma's per-query cost was most of the latency).
+        PgPoolModule.forRoot(config.DATABASE_URL, { max: 16 }),
         NatsModule.forRoot({ url: config.NATS_URL, name: 'intake', logger }),
         IntentsModule,
       ],

@@ -1,12 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import type { Logger } from '@countersign/platform/logging';
-import { HealthController, NatsModule, postgresPing } from '@countersign/platform/nest';
+import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import { ClassifyIntents } from './classification/classify-intent/classify-intents.use-case.js';
 import { IntentSubmittedHandler } from './classification/classify-intent/intent-submitted.handler.js';
 import type { PolicyConfig } from './config.js';
-import { DatabaseModule, PG_POOL } from './database/database.module.js';
 import type { LoadedPolicy } from './policy-loading/load-policy/load-policy-dir.js';
 import { PolicyStore } from './policy-loading/policy-store.js';
 
@@ -20,7 +19,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
-        DatabaseModule.forRoot(config.DATABASE_URL),
+        // One batch transaction at a time plus readiness probes: a few connections are plenty.
+        PgPoolModule.forRoot(config.DATABASE_URL, { max: 4 }),
       ],
       controllers: [HealthController, IntentSubmittedHandler],
       providers: [

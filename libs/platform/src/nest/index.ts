@@ -5,3 +5,4 @@ export { NatsModule, NATS_CONNECTION, type NatsModuleOptions } from './nats.modu
 export * from './run-service.js';
 export type { DeliveredEvent } from '../nats/index.js';
 export { HealthController, postgresPing } from './health.js';
+export { PG_POOL, PgPoolModule } from './pg-pool.module.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { z } from 'zod';
-import { PG_POOL } from '../../database/pg-pool.provider.js';
+import { PG_POOL } from '@countersign/platform/nest';
 import { AUDIT_COLUMNS, type AuditRow } from '../audit-rows.js';
 
 export const ListEventsQuery = z.strictObject({

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import type { VerifyChainResult } from '@countersign/platform/crypto';
-import { PG_POOL } from '../../database/pg-pool.provider.js';
+import { PG_POOL } from '@countersign/platform/nest';
 import { AuditSigningKey } from '../../signing/audit-signing-key.js';
 import { AUDIT_COLUMNS, toChainEntry, type AuditRow } from '../audit-rows.js';
 import { ChainVerifier } from './chain-verifier.js';

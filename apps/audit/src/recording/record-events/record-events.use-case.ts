@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { CountersignEvent } from '@countersign/contracts';
 import { chainHash, leafHash, signEntry } from '@countersign/platform/crypto';
 import type { Delivery } from '@countersign/platform/nats';
-import { PG_POOL } from '../../database/pg-pool.provider.js';
+import { PG_POOL } from '@countersign/platform/nest';
 import { AuditSigningKey } from '../../signing/audit-signing-key.js';
 import { auditLog, type ChainHead, type NewAuditRow } from '../audit-log.repository.js';
 

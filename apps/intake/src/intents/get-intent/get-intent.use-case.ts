@@ -3,7 +3,7 @@ import type { IntentState } from '@countersign/contracts';
 import type { VerifiedIdentity } from '@countersign/platform/auth';
 import type pg from 'pg';
 import { IntakeError } from '../../errors/intake-error.js';
-import { PG_POOL } from '../../infra/tokens.js';
+import { PG_POOL } from '@countersign/platform/nest';
 import { canRead, intentColumns, toView, type IntentRow, type IntentView } from '../intent-record.js';
 import { IntentChanges } from '../intent-changes.js';
 

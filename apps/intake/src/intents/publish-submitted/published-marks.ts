@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from '@countersign/platform/logging';
 import { Clock } from '@countersign/platform/runtime';
 import type pg from 'pg';
-import { LOGGER, PG_POOL } from '../../infra/tokens.js';
+import { PG_POOL } from '@countersign/platform/nest';
+import { LOGGER } from '../../infra/tokens.js';
 
 /** How long a mark may wait for company before it is written. */
 export const MARK_FLUSH_MS = 5;

@@ -3,7 +3,8 @@ import type { Logger } from '@countersign/platform/logging';
 import { Clock } from '@countersign/platform/runtime';
 import type pg from 'pg';
 import type { IntakeConfig } from '../../config.js';
-import { INTAKE_CONFIG, LOGGER, PG_POOL } from '../../infra/tokens.js';
+import { PG_POOL } from '@countersign/platform/nest';
+import { INTAKE_CONFIG, LOGGER } from '../../infra/tokens.js';
 import { intentColumns, type IntentRow } from '../intent-record.js';
 import { SubmittedPublisher } from './submitted-publisher.js';
 

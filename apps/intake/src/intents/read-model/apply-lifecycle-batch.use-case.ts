@@ -3,7 +3,7 @@ import type { CountersignEvent } from '@countersign/contracts';
 import { RetryLaterError } from '@countersign/platform/nats';
 import { Clock } from '@countersign/platform/runtime';
 import type pg from 'pg';
-import { PG_POOL } from '../../infra/tokens.js';
+import { PG_POOL } from '@countersign/platform/nest';
 import { inTransaction } from '../../infra/transaction.js';
 import { IntentChanges } from '../intent-changes.js';
 import { applicableOf, foldEvents, type Applicable } from './fold.js';

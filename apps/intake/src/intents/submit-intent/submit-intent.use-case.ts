@@ -4,7 +4,7 @@ import { intentHash } from '@countersign/domain';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
 import type pg from 'pg';
 import { IntakeError } from '../../errors/intake-error.js';
-import { PG_POOL } from '../../infra/tokens.js';
+import { PG_POOL } from '@countersign/platform/nest';
 import type { IntentRow } from '../intent-record.js';
 import { SubmittedPublisher } from '../publish-submitted/submitted-publisher.js';
 import { decideOnExistingKey, requestHashOf } from './idempotency.js';

@@ -4,7 +4,7 @@ import { processOnceBatch } from '@countersign/platform/db';
 import { EventPublisher } from '@countersign/platform/nats';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
 import type pg from 'pg';
-import { PG_POOL } from '../../database/database.module.js';
+import { PG_POOL } from '@countersign/platform/nest';
 import { PolicyStore } from '../../policy-loading/policy-store.js';
 import { insertDecisions, insertReviews } from './decision-rows.js';
 import { planClassifications, type SubmittedEvent } from './plan-classifications.js';
