@@ -3,9 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TokenVerifier } from '@countersign/platform/auth';
 import { PinoNestLogger, type Logger } from '@countersign/platform/logging';
+import { ApiErrorFilter } from '@countersign/platform/nest';
 import { AppModule } from './app.module.js';
 import type { AuditConfig } from './config.js';
-import { ErrorFilter } from './http/error.filter.js';
 import { AuditSigningKey } from './signing/audit-signing-key.js';
 
 /**
@@ -32,7 +32,7 @@ export async function createAuditApp(
   app.useLogger(new PinoNestLogger(logger));
   // Every endpoint here is a GET; anything larger than a small JSON body is not ours.
   app.useBodyParser('json', { limit: '16kb' });
-  app.useGlobalFilters(new ErrorFilter(logger));
+  app.useGlobalFilters(new ApiErrorFilter(logger));
   app.enableShutdownHooks();
   return app;
 }

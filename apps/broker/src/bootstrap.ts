@@ -1,9 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PinoNestLogger } from '@countersign/platform/logging';
-import { JetStreamTransport } from '@countersign/platform/nest';
+import { ApiErrorFilter, JetStreamTransport } from '@countersign/platform/nest';
 import { AppModule, type BrokerModuleOptions } from './app.module.js';
-import { HttpErrorFilter } from './http/error.filter.js';
 
 export const BROKER_DURABLE = 'broker';
 
@@ -16,7 +15,7 @@ export async function createBrokerApp(opts: BrokerModuleOptions): Promise<NestEx
   app.useLogger(new PinoNestLogger(opts.logger));
   // Requests here are tiny ({intentId} or a grant); a small limit keeps junk bodies cheap to refuse.
   app.useBodyParser('json', { limit: opts.config.HTTP_BODY_LIMIT });
-  app.useGlobalFilters(new HttpErrorFilter(opts.logger));
+  app.useGlobalFilters(new ApiErrorFilter(opts.logger));
   app.enableShutdownHooks();
   app.connectMicroservice({
     strategy: new JetStreamTransport({

@@ -1,10 +1,9 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, PinoNestLogger, type Logger } from '@countersign/platform/logging';
-import { JetStreamTransport } from '@countersign/platform/nest';
+import { ApiErrorFilter, JetStreamTransport } from '@countersign/platform/nest';
 import { AppModule } from './app.module.js';
 import type { IntakeConfig } from './config.js';
-import { HttpErrorFilter } from './errors/http-error.filter.js';
 
 export const BODY_LIMIT = '64kb';
 export const DURABLE = 'intake';
@@ -24,9 +23,9 @@ export async function createIntakeApp(
   });
   app.useLogger(new PinoNestLogger(logger));
   app.disable('x-powered-by');
-  // Body-parser failures (too large, not JSON) reach HttpErrorFilter as HttpExceptions.
+  // Body-parser failures (too large, not JSON) reach ApiErrorFilter as HttpExceptions.
   app.useBodyParser('json', { limit: BODY_LIMIT });
-  app.useGlobalFilters(new HttpErrorFilter(logger));
+  app.useGlobalFilters(new ApiErrorFilter(logger));
   // Clients reuse connections between a submit and its long-polls. Node's 5 s idle close races with a
   // client reusing the socket under load (ECONNRESET on a non-retryable POST); a longer idle window,
   // as load balancers use, makes the server the side that rarely closes first.

@@ -1,7 +1,10 @@
+import { ApiError, type ApiIssue } from '@countersign/platform/nest';
+
 /**
  * Everything a grant use case can refuse, each with a stable code and the HTTP status it maps to.
- * The exception filter is the only place that turns these into responses.
+ * ApiErrorFilter (@countersign/platform/nest) is the only place that turns these into responses.
  */
+
 export type BrokerErrorCode =
   | 'VALIDATION_FAILED'
   | 'NOT_GRANT_REQUESTER'
@@ -29,21 +32,12 @@ const STATUS: Record<BrokerErrorCode, number> = {
   GRANT_REVOKED: 410,
 };
 
-export interface ValidationIssue {
-  path: string;
-  message: string;
-}
+export type ValidationIssue = ApiIssue;
 
-export class BrokerError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: BrokerErrorCode,
-    message: string,
-    readonly issues?: ValidationIssue[],
-  ) {
-    super(message);
+export class BrokerError extends ApiError<BrokerErrorCode> {
+  constructor(code: BrokerErrorCode, message: string, issues?: ValidationIssue[]) {
+    super(code, STATUS[code], message, issues ? { issues } : {});
     this.name = 'BrokerError';
-    this.status = STATUS[code];
   }
 }
 

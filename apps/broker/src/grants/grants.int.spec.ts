@@ -253,7 +253,7 @@ describe('broker', () => {
     const i = await allowedIntent();
     const missing = await post('/v1/grants/claim', { intentId: i.intentId });
     expect(missing.status).toBe(401);
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer realm="countersign"/);
     expect((await claim(i.intentId, noScope)).body).toEqual({ error: { code: 'SCOPE_MISSING', message: expect.any(String) } });
     const other = await claim(i.intentId, stranger);
     expect([other.status, other.body['error'].code]).toEqual([403, 'NOT_GRANT_REQUESTER']);

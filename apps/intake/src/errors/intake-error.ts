@@ -1,32 +1,23 @@
-export interface FieldIssue {
-  path: string;
-  message: string;
-}
+import { ApiError, type ApiIssue } from '@countersign/platform/nest';
 
-/** A use-case failure the HTTP edge can explain to the caller; mapped to a status in one place. */
-export class IntakeError extends Error {
-  constructor(
-    readonly code: IntakeErrorCode,
-    message: string,
-    readonly details: { issues?: FieldIssue[]; retryAfterSeconds?: number } = {},
-  ) {
-    super(message);
-    this.name = 'IntakeError';
-  }
-}
+export type FieldIssue = ApiIssue;
 
 export const INTAKE_ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
-  BAD_REQUEST: 400,
   NOT_FOUND: 404,
   IDEMPOTENCY_KEY_REUSED: 422,
-  CONFLICT: 409,
-  PAYLOAD_TOO_LARGE: 413,
   PUBLISH_FAILED: 503,
-  UNAVAILABLE: 503,
 } as const;
 export type IntakeErrorCode = keyof typeof INTAKE_ERROR_STATUS;
+
+/** A use-case failure the caller may see; its status comes from the table above, the response from ApiErrorFilter. */
+export class IntakeError extends ApiError<IntakeErrorCode> {
+  constructor(code: IntakeErrorCode, message: string, details: { issues?: FieldIssue[]; retryAfterSeconds?: number } = {}) {
+    super(code, INTAKE_ERROR_STATUS[code], message, details);
+    this.name = 'IntakeError';
+  }
+}
 
 export function validationFailed(issues: FieldIssue[], what = 'request'): IntakeError {
   const summary = issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ');

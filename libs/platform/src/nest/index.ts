@@ -6,3 +6,13 @@ export * from './run-service.js';
 export type { DeliveredEvent } from '../nats/index.js';
 export { HealthController, postgresPing } from './health.js';
 export { PG_POOL, PgPoolModule } from './pg-pool.module.js';
+export {
+  ApiError,
+  ApiErrorFilter,
+  BEARER_CHALLENGE,
+  mapApiError,
+  type ApiErrorBody,
+  type ApiErrorOptions,
+  type ApiIssue,
+  type MappedApiError,
+} from './api-error.js';

@@ -1,0 +1,28 @@
+import { mapApiError } from '@countersign/platform/nest';
+import { describe, expect, it } from 'vitest';
+import { Errors } from './errors.js';
+
+describe('broker errors', () => {
+  it.each([
+    [Errors.notFound(), 404, 'GRANT_NOT_FOUND'],
+    [Errors.notRequester(), 403, 'NOT_GRANT_REQUESTER'],
+    [Errors.alreadyClaimed(), 409, 'GRANT_ALREADY_CLAIMED'],
+    [Errors.claimExpired(), 410, 'GRANT_CLAIM_EXPIRED'],
+    [Errors.revoked(), 410, 'GRANT_REVOKED'],
+    [Errors.alreadyUsed(), 409, 'GRANT_ALREADY_USED'],
+    [Errors.expired(), 410, 'GRANT_EXPIRED'],
+    [Errors.audienceMismatch(), 403, 'AUDIENCE_MISMATCH'],
+    [Errors.invalid('bad signature'), 401, 'GRANT_INVALID'],
+    [Errors.tokenExpired(), 401, 'GRANT_TOKEN_EXPIRED'],
+  ])('%s → %i %s', (error, status, code) => {
+    const mapped = mapApiError(error);
+    expect([mapped.status, mapped.body.error.code]).toEqual([status, code]);
+  });
+
+  it('names the bad field of a validation failure', () => {
+    const mapped = mapApiError(Errors.validation([{ path: 'intentId', message: 'Invalid UUID' }]));
+    expect(mapped.status).toBe(400);
+    expect(mapped.body.error.issues).toEqual([{ path: 'intentId', message: 'Invalid UUID' }]);
+    expect(mapped.body.error.message).toContain('intentId');
+  });
+});
