@@ -9,7 +9,7 @@ import { ListEventsController } from './reading/list-events/list-events.controll
 import { ListAuditEvents } from './reading/list-events/list-events.use-case.js';
 import { VerifyChainController } from './reading/verify-chain/verify-chain.controller.js';
 import { VerifyAuditChain } from './reading/verify-chain/verify-chain.use-case.js';
-import { AUDIT_CONSUMER_OPTIONS, AUDIT_LOGGER, AuditConsumer } from './recording/record-events/audit.consumer.js';
+import { AUDIT_LOGGER, RecordEventsController } from './recording/record-events/record-events.controller.js';
 import { RecordEvents } from './recording/record-events/record-events.use-case.js';
 import { AuditSigningKey } from './signing/audit-signing-key.js';
 import { JwksController } from './signing/jwks.controller.js';
@@ -32,16 +32,14 @@ export class AppModule {
         NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
         PgPoolModule.forRoot(config.DATABASE_URL),
       ],
-      controllers: [HealthController, JwksController, ListEventsController, VerifyChainController],
+      controllers: [HealthController, JwksController, ListEventsController, VerifyChainController, RecordEventsController],
       providers: [
         postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
         { provide: AUDIT_LOGGER, useValue: deps.logger },
-        { provide: AUDIT_CONSUMER_OPTIONS, useValue: { durable: SERVICE_NAME, batchSize: config.AUDIT_BATCH_SIZE } },
         { provide: AuditSigningKey, useValue: deps.signingKey },
         { provide: TokenVerifier, useValue: deps.verifier },
         AuditorAccess,
         RecordEvents,
-        AuditConsumer,
         ListAuditEvents,
         VerifyAuditChain,
       ],

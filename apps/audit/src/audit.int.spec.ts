@@ -64,7 +64,8 @@ describe('audit service (real NATS + Postgres)', () => {
       DEV_ISSUER_JWKS_FILE: issuer.jwksFile,
       AUDIT_SIGNING_KEY_FILE: join(dir, 'audit.pem'),
     });
-    app = await createAuditApp(config, logger);
+    // A short backoff so the never-give-up test runs past the default delivery limit quickly.
+    app = await createAuditApp(config, logger, { backoffMs: [20] });
     await app.listen(0, '127.0.0.1');
     baseUrl = await app.getUrl();
   });
@@ -164,6 +165,46 @@ describe('audit service (real NATS + Postgres)', () => {
         [IntentSubmittedV1.subject, IntentWithdrawnV1.subject].sort(),
       );
     });
+    expect(verifyChain(await chainOf(), keys).ok).toBe(true);
+  });
+
+  it('terminates and reports a message on a subject no contract names (the consumer takes all of countersign.>)', async () => {
+    const unknownSubject = IntentSubmittedV1.subject.replace(/\.v1$/, '.v9');
+    await jetstream(nc).publish(unknownSubject, JSON.stringify(events.withdrawn()), { msgID: ids.next() });
+    await expectEventually(async () => {
+      const rejection = (await storedRows()).find(
+        (r) => r.type === MessageRejectedV1.type && (r.payload as { data: { subject: string } }).data.subject === unknownSubject,
+      );
+      expect((rejection?.payload as { data: { consumer: string; reason: string } } | undefined)?.data).toMatchObject({
+        consumer: 'audit',
+        reason: expect.stringMatching(/unknown subject/),
+      });
+    });
+  });
+
+  it('never gives up on a failing batch: it is retried past the default delivery limit, then stored', async () => {
+    const record = app.get(RecordEvents);
+    const original = record.execute.bind(record);
+    const target = events.revoked();
+    let failures = 0;
+    record.execute = async (items) => {
+      if (items.some((i) => i.event.id === target.id) && failures < 12) {
+        failures += 1;
+        throw new Error('postgres is away');
+      }
+      return original(items);
+    };
+    try {
+      await new EventPublisher(nc, logger).publish(target);
+      await expectEventually(async () => expect((await storedRows()).some((r) => r.event_id === target.id)).toBe(true), { timeoutMs: 20_000 });
+    } finally {
+      record.execute = original;
+    }
+    expect(failures).toBe(12);
+    const gaveUp = (await storedRows()).filter(
+      (r) => r.type === MessageRejectedV1.type && /gave up/.test((r.payload as { data: { reason: string } }).data.reason),
+    );
+    expect(gaveUp).toEqual([]);
     expect(verifyChain(await chainOf(), keys).ok).toBe(true);
   });
 

@@ -3,20 +3,20 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TokenVerifier } from '@countersign/platform/auth';
 import { PinoNestLogger, type Logger } from '@countersign/platform/logging';
-import { ApiErrorFilter } from '@countersign/platform/nest';
-import { AppModule } from './app.module.js';
+import { SubjectFilters } from '@countersign/contracts';
+import { ApiErrorFilter, JetStreamTransport, type JetStreamTransportOptions } from '@countersign/platform/nest';
+import { AppModule, SERVICE_NAME } from './app.module.js';
 import type { AuditConfig } from './config.js';
 import { AuditSigningKey } from './signing/audit-signing-key.js';
 
-/**
- * Builds the whole service without listening; main.ts and tests share it. The consumer starts with the
- * application (onApplicationBootstrap), i.e. on `app.init()` or `app.listen()`.
- */
-export async function createAuditApp(
-  config: AuditConfig,
-  logger: Logger,
-  overrides: { signingKey?: AuditSigningKey } = {},
-): Promise<INestApplication> {
+export interface AuditAppOverrides {
+  signingKey?: AuditSigningKey;
+  /** Tests shorten the retry backoff. */
+  backoffMs?: number[];
+}
+
+/** Builds the whole service (HTTP + the JetStream consumer, started) without listening; main.ts and tests share it. */
+export async function createAuditApp(config: AuditConfig, logger: Logger, overrides: AuditAppOverrides = {}): Promise<INestApplication> {
   const signingKey = overrides.signingKey ?? (await AuditSigningKey.fromFile(config.AUDIT_SIGNING_KEY_FILE));
   const verifier = await TokenVerifier.fromConfig({
     audience: config.AUTH_AUDIENCE,
@@ -34,5 +34,21 @@ export async function createAuditApp(
   app.useBodyParser('json', { limit: '16kb' });
   app.useGlobalFilters(new ApiErrorFilter(logger));
   app.enableShutdownHooks();
+  const transport: JetStreamTransportOptions = {
+    url: config.NATS_URL,
+    durable: SERVICE_NAME,
+    serviceName: SERVICE_NAME,
+    logger,
+    batchSize: config.AUDIT_BATCH_SIZE,
+    // Every subject, not just the contracts' list, so one no contract names is still terminated and
+    // reported (and that rejection audited) rather than never delivered.
+    filterSubjects: [SubjectFilters.all],
+    // Dropping good events from the audit log is worse than retrying: a failing batch (Postgres away)
+    // is retried with backoff for ever, never terminated.
+    maxDeliver: Infinity,
+    ...(overrides.backoffMs ? { backoffMs: overrides.backoffMs } : {}),
+  };
+  app.connectMicroservice({ strategy: new JetStreamTransport(transport) });
+  await app.startAllMicroservices();
   return app;
 }

@@ -44,36 +44,95 @@ export function verifyEntrySignature(publicKey: JWK | KeyObject, entryHash: stri
   return verifyEd25519(publicKey, hexBytes(entryHash), Buffer.from(signature, 'base64url'));
 }
 
+export type ChainFailure = Extract<VerifyChainResult, { ok: false }>;
+
+/** Where verification resumes: the last entry already trusted (seq 0 + GENESIS_HASH is the empty chain). */
+export interface ChainPosition {
+  seq: number;
+  entryHash: string;
+}
+
+export interface VerifyChainOptions {
+  /** Check entries that continue the chain after this one instead of from seq 1. */
+  after?: ChainPosition;
+}
+
 /**
- * Checks a whole chain from seq 1 and names the first entry that is wrong. Entries are taken in the
- * order given, so a swap or a deletion shows as a seq or prev-hash break at the first moved entry.
+ * Checks a chain page by page, carrying the expected seq and prev hash across pages, so a table of
+ * millions of rows never has to be held in memory. Entries are taken in the order given, so a swap or a
+ * deletion shows as a seq or prev-hash break at the first moved entry, wherever the page boundaries are.
  */
-export function verifyChain(entries: ChainEntry[], keys: Map<string, JWK>): VerifyChainResult {
-  const imported = new Map<string, KeyObject | undefined>();
-  let prev = GENESIS_HASH;
-  for (const [index, entry] of entries.entries()) {
-    const fail = (reason: string): VerifyChainResult => ({ ok: false, seq: entry.seq, eventId: entry.eventId, reason });
-    const expectedSeq = index + 1;
-    if (entry.seq !== expectedSeq) return fail(`seq ${entry.seq} where ${expectedSeq} was expected (entry missing or out of order)`);
-    if (entry.prevHash !== prev) return fail('prev_hash does not match the previous entry hash');
+export class ChainVerifier {
+  private seq: number;
+  private prev: string;
+  private count = 0;
+  private failure: ChainFailure | undefined;
+  private readonly imported = new Map<string, KeyObject | undefined>();
+
+  constructor(
+    private readonly keys: Map<string, JWK>,
+    opts: VerifyChainOptions = {},
+  ) {
+    this.seq = opts.after?.seq ?? 0;
+    this.prev = opts.after?.entryHash ?? GENESIS_HASH;
+  }
+
+  /** Checks the next entries in order; returns the first failure (also on every later call), or undefined. */
+  push(entries: readonly ChainEntry[]): ChainFailure | undefined {
+    if (this.failure) return this.failure;
+    for (const entry of entries) {
+      const reason = this.check(entry);
+      if (reason) {
+        this.failure = { ok: false, seq: entry.seq, eventId: entry.eventId, reason };
+        return this.failure;
+      }
+      this.seq = entry.seq;
+      this.prev = entry.entryHash;
+      this.count += 1;
+    }
+    return undefined;
+  }
+
+  /** The verdict so far: `count` is the number of entries pushed (not counting `after`), `head` the last entry hash. */
+  result(): VerifyChainResult {
+    return this.failure ?? { ok: true, count: this.count, head: this.prev };
+  }
+
+  private check(entry: ChainEntry): string | undefined {
+    const expectedSeq = this.seq + 1;
+    if (entry.seq !== expectedSeq) return `seq ${entry.seq} where ${expectedSeq} was expected (entry missing or out of order)`;
+    if (entry.prevHash !== this.prev) return 'prev_hash does not match the previous entry hash';
     let leaf: string;
     try {
       leaf = leafHash(entry.payload);
     } catch {
-      return fail('payload is not serialisable as JSON');
+      return 'payload is not serialisable as JSON';
     }
-    if (entry.leafHash !== leaf) return fail('leaf_hash does not match the payload (payload altered)');
-    if (entry.entryHash !== chainHash(entry.prevHash, entry.leafHash)) return fail('entry_hash does not match prev_hash + leaf_hash');
-    if (!imported.has(entry.kid)) {
-      const jwk = keys.get(entry.kid);
-      imported.set(entry.kid, jwk ? ed25519PublicKey(jwk) : undefined);
-    }
-    const key = imported.get(entry.kid);
-    if (!key) return fail(`unknown signing key ${entry.kid}`);
-    if (!verifyEntrySignature(key, entry.entryHash, entry.signature)) return fail('signature does not verify');
-    prev = entry.entryHash;
+    if (entry.leafHash !== leaf) return 'leaf_hash does not match the payload (payload altered)';
+    if (entry.entryHash !== chainHash(entry.prevHash, entry.leafHash)) return 'entry_hash does not match prev_hash + leaf_hash';
+    const key = this.key(entry.kid);
+    if (!key) return `unknown signing key ${entry.kid}`;
+    if (!verifyEntrySignature(key, entry.entryHash, entry.signature)) return 'signature does not verify';
+    return undefined;
   }
-  return { ok: true, count: entries.length, head: prev };
+
+  private key(kid: string): KeyObject | undefined {
+    if (!this.imported.has(kid)) {
+      const jwk = this.keys.get(kid);
+      this.imported.set(kid, jwk ? ed25519PublicKey(jwk) : undefined);
+    }
+    return this.imported.get(kid);
+  }
+}
+
+/**
+ * Checks a chain held in memory (from seq 1, or continuing `after` a trusted entry) and names the first
+ * entry that is wrong. One `ChainVerifier` page; use the class directly to check a chain in pages.
+ */
+export function verifyChain(entries: readonly ChainEntry[], keys: Map<string, JWK>, opts: VerifyChainOptions = {}): VerifyChainResult {
+  const verifier = new ChainVerifier(keys, opts);
+  verifier.push(entries);
+  return verifier.result();
 }
 
 function hexBytes(hex: string): Buffer {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JWK } from 'jose';
-import { chainHash, GENESIS_HASH, leafHash, signEntry, verifyChain, type ChainEntry } from './index.js';
+import { chainHash, ChainVerifier, GENESIS_HASH, leafHash, signEntry, verifyChain, type ChainEntry, type VerifyChainResult } from './index.js';
 import { Ed25519Key } from './ed25519-key.js';
 
 const key = Ed25519Key.generate();
@@ -90,7 +90,81 @@ describe('verifyChain', () => {
   });
 });
 
-describe('chain primitives', () => {
+/** Pushes the entries in pages of `size`, as audit's verify use case does with table pages. */
+function paged(entries: ChainEntry[], size: number): VerifyChainResult {
+  const verifier = new ChainVerifier(keys);
+  for (let i = 0; i < entries.length; i += size) {
+    if (verifier.push(entries.slice(i, i + size))) break;
+  }
+  return verifier.result();
+}
+
+const tampered: Record<string, { tamper: (c: ChainEntry[]) => ChainEntry[]; seq: number; reason: RegExp }> = {
+  'edited payload': { tamper: (c) => c.map((e) => (e.seq === 5 ? { ...e, payload: { id: 'evt-5', n: 500 } } : e)), seq: 5, reason: /payload altered/ },
+  'deleted entry': { tamper: (c) => c.filter((e) => e.seq !== 4), seq: 5, reason: /seq 5 where 4/ },
+  'swapped entries': { tamper: (c) => [...c.slice(0, 3), c[4]!, c[3]!, ...c.slice(5)], seq: 5, reason: /seq 5 where 4/ },
+  'bad signature': { tamper: (c) => c.map((e) => (e.seq === 6 ? { ...e, signature: c[0]!.signature } : e)), seq: 6, reason: /signature does not verify/ },
+  'unknown key': { tamper: (c) => c.map((e) => (e.seq === 7 ? { ...e, kid: 'someone-else' } : e)), seq: 7, reason: /unknown signing key/ },
+  'rewritten link': { tamper: (c) => c.map((e) => (e.seq === 8 ? { ...e, prevHash: GENESIS_HASH } : e)), seq: 8, reason: /prev_hash/ },
+};
+
+describe('ChainVerifier (paged) and verifyChain after a trusted entry', () => {
+  it('accepts a good chain across any page boundaries with the same verdict as the whole-chain check', () => {
+    const good = buildChain(10);
+    const whole = verifyChain(good, keys);
+    expect(whole).toEqual({ ok: true, count: 10, head: good[9]!.entryHash });
+    for (const size of [1, 3, 4, 10, 50]) expect(paged(good, size)).toEqual(whole);
+    expect(paged([], 3)).toEqual({ ok: true, count: 0, head: GENESIS_HASH });
+  });
+
+  for (const [name, { tamper, seq, reason }] of Object.entries(tampered)) {
+    it(`names the same first bad entry in pages as in one go: ${name}`, () => {
+      const bad = tamper(buildChain(10));
+      const whole = verifyChain(bad, keys);
+      expect(whole).toMatchObject({ ok: false, seq, reason: expect.stringMatching(reason) });
+      for (const size of [1, 3, 4, 10]) expect(paged(bad, size)).toEqual(whole);
+    });
+  }
+
+  it('catches a break exactly at a page boundary (first entry of the second page)', () => {
+    const chain = buildChain(8);
+    // Entry 5 is self-consistent and validly signed but links to something other than entry 4: only the
+    // prev hash carried over from the previous page can tell.
+    const e5 = chain[4]!;
+    const prevHash = chainHash(GENESIS_HASH, leafHash({ other: true }));
+    const entryHash = chainHash(prevHash, e5.leafHash);
+    chain[4] = { ...e5, prevHash, entryHash, signature: signEntry(key, entryHash) };
+    const verifier = new ChainVerifier(keys);
+    expect(verifier.push(chain.slice(0, 4))).toBeUndefined();
+    expect(verifier.push(chain.slice(4))).toMatchObject({ ok: false, seq: 5, reason: expect.stringMatching(/prev_hash/) });
+    // A failure sticks: later pages cannot turn it into a success.
+    expect(verifier.push(buildChain(0))).toMatchObject({ ok: false, seq: 5 });
+    expect(verifier.result()).toMatchObject({ ok: false, seq: 5 });
+
+    const deleted = buildChain(8).filter((e) => e.seq !== 5);
+    const v2 = new ChainVerifier(keys);
+    expect(v2.push(deleted.slice(0, 4))).toBeUndefined();
+    expect(v2.push(deleted.slice(4))).toMatchObject({ ok: false, seq: 6, eventId: 'evt-6', reason: expect.stringMatching(/seq 6 where 5/) });
+  });
+
+  it('continues after a trusted entry and refuses a continuation that does not link to it', () => {
+    const chain = buildChain(6);
+    const after = { seq: 3, entryHash: chain[2]!.entryHash };
+    expect(verifyChain(chain.slice(3), keys, { after })).toEqual({ ok: true, count: 3, head: chain[5]!.entryHash });
+    expect(verifyChain([], keys, { after })).toEqual({ ok: true, count: 0, head: after.entryHash });
+    expect(verifyChain(chain.slice(3), keys, { after: { seq: 3, entryHash: chain[1]!.entryHash } })).toMatchObject({
+      ok: false,
+      seq: 4,
+      reason: expect.stringMatching(/prev_hash/),
+    });
+    expect(verifyChain(chain.slice(4), keys, { after })).toMatchObject({ ok: false, seq: 5, reason: expect.stringMatching(/seq 5 where 4/) });
+    // Without `after`, a tail is not a chain from seq 1.
+    expect(verifyChain(chain.slice(3), keys)).toMatchObject({ ok: false, seq: 4 });
+  });
+});
+
+describe('chain primitives'
+, () => {
   it('chainHash is sha256 over the ASCII hex concatenation', () => {
     // sha256("" + "") for an empty pair is the well-known empty-string digest.
     expect(chainHash('', '')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');

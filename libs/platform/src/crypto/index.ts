@@ -8,6 +8,10 @@ export {
   signEntry,
   verifyEntrySignature,
   verifyChain,
+  ChainVerifier,
   type ChainEntry,
+  type ChainFailure,
+  type ChainPosition,
+  type VerifyChainOptions,
   type VerifyChainResult,
 } from './chain.js';

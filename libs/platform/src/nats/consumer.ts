@@ -28,6 +28,7 @@ export interface DurableConsumerOptions {
   handleBatch?: (items: DeliveredEvent[]) => Promise<void>;
   /** Messages pulled per request; in handleBatch mode also the largest batch. 1 / 256 by default. */
   batchSize?: number;
+  /** Deliveries before a failing message is terminated and reported. Default 10; `Infinity` retries for ever (with backoff). */
   maxDeliver?: number;
   backoffMs?: number[];
   ackWaitMs?: number;

@@ -42,8 +42,17 @@ export interface JetStreamTransportOptions {
   durable: string;
   serviceName: string;
   logger: Logger;
+  /** Deliveries before a failing message is given up (terminated and reported). Default 10; `Infinity` never gives up. */
   maxDeliver?: number;
   backoffMs?: number[];
+  /**
+   * The consumer's filter when it must be wider than the handlers' subjects. Audit consumes
+   * `SubjectFilters.all` so that a subject no contract names is still delivered, terminated and reported
+   * (the handlers' list would never see it on NATS >= 2.10, and 2.9's client-side filter would ack it
+   * unseen). Every handler subject must lie inside it; a delivered subject that decodes but has no
+   * handler fails its batch, so register every definition the filter can deliver.
+   */
+  filterSubjects?: string[];
   /** Messages pulled per request (handled one at a time, in order); with @OnEventBatch handlers the largest batch. Default 1 / 256. */
   batchSize?: number;
   streamName?: string;
@@ -73,8 +82,8 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
       this.nc = await connectNats({ url: this.opts.url, name: this.opts.serviceName });
       void this.forwardStatus(this.nc);
       await ensureStream(this.nc, this.opts.streamName ? { name: this.opts.streamName } : {});
-      const subjects = routes.map((r) => r.pattern);
-      if (subjects.length === 0) {
+      const subjects = this.consumerFilter(routes.map((r) => r.pattern));
+      if (routes.length === 0) {
         this.opts.logger.warn('no @OnEvent handlers registered; the JetStream transport consumes nothing');
       } else {
         const batchMode = routes[0]!.batchId !== undefined;
@@ -131,6 +140,14 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
       );
     }
     return routes;
+  }
+
+  private consumerFilter(patterns: string[]): string[] {
+    const filter = this.opts.filterSubjects;
+    if (!filter) return patterns;
+    const outside = patterns.filter((p) => !filter.some((f) => subjectMatches(f, p)));
+    if (outside.length > 0) throw new Error(`JetStreamTransport: handler subjects outside filterSubjects: ${outside.join(', ')}`);
+    return filter;
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import type { VerifyChainResult } from '@countersign/platform/crypto';
+import { ChainVerifier, type VerifyChainResult } from '@countersign/platform/crypto';
 import { PG_POOL } from '@countersign/platform/nest';
 import { AuditSigningKey } from '../../signing/audit-signing-key.js';
 import { AUDIT_COLUMNS, toChainEntry, type AuditRow } from '../audit-rows.js';
-import { ChainVerifier } from './chain-verifier.js';
 
 const PAGE_SIZE = 1_000;
 
-/** Re-checks the whole stored chain: seq contiguity, hashes and every signature. */
+/**
+ * Re-checks the whole stored chain (seq contiguity, hashes and every signature) in keyset pages, with the
+ * platform's ChainVerifier carrying seq and prev hash across them, so the table never sits in memory.
+ */
 @Injectable()
 export class VerifyAuditChain {
   constructor(
@@ -25,7 +27,7 @@ export class VerifyAuditChain {
         `SELECT ${AUDIT_COLUMNS} FROM audit.events WHERE seq > $1 ORDER BY seq LIMIT $2`,
         [afterSeq, PAGE_SIZE],
       );
-      const failure = verifier.feed(rows.map(toChainEntry));
+      const failure = verifier.push(rows.map(toChainEntry));
       if (failure) return failure;
       const last = rows.at(-1);
       if (!last || rows.length < PAGE_SIZE) return verifier.result();
