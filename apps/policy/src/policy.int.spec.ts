@@ -27,6 +27,7 @@ import {
   type TestDatabase,
 } from '@countersign/testing';
 import { createPolicyApp } from './bootstrap.js';
+import { ClassifyIntents } from './classification/classify-intent/classify-intents.use-case.js';
 import { PolicyConfigSchema } from './config.js';
 
 const DEMO_POLICY = join(dirname(fileURLToPath(import.meta.url)), '../../../policies/demo');
@@ -196,5 +197,53 @@ describe('policy service (real NATS + Postgres)', () => {
     const distinct = new Set(classified.map((e) => e.id)).size;
     expect(classified.length).toBe(distinct + 1);
     expect(info.state.subjects?.[IntentClassifiedV1.subject]).toBe(distinct);
+  });
+  it('a batch holding an already-processed event republishes its stored events, writes nothing for it, and classifies the rest', async () => {
+    const old = submitted('db.export', 'prod');
+    await new EventPublisher(nc, logger).publish(old);
+    const stored = await expectEventually(() => {
+      const out = outgoingFor(old.intentId!);
+      expect(out).toHaveLength(2);
+      return out;
+    });
+    const counts = async () =>
+      (
+        await sql.query(
+          `SELECT (SELECT count(*)::int FROM policy.decisions) AS decisions, (SELECT count(*)::int FROM policy.reviews) AS reviews,
+                  (SELECT count(*)::int FROM policy.processed_events) AS markers,
+                  (SELECT outgoing FROM policy.processed_events WHERE event_id = $1) AS old_outgoing`,
+          [old.id],
+        )
+      ).rows[0] as { decisions: number; reviews: number; markers: number; old_outgoing: unknown };
+    const before = await counts();
+    const fresh = submitted('db.query', 'dev');
+    // Straight to the use case, so that both events are certainly in one batch.
+    const result = await app.get(ClassifyIntents).execute([old, fresh, old]);
+
+    expect(result.duplicates).toEqual([old.id]);
+    expect(result.outgoing.map((e) => e.id).slice(0, 2)).toEqual(stored.map((e) => e.id));
+    expect(result.outgoing.slice(2)).toMatchObject([{ type: 'intent.classified', causationId: fresh.id, data: { decision: 'allow' } }]);
+    await expectEventually(() => expect(outgoingFor(old.intentId!).map((e) => e.id)).toEqual([...stored, ...stored].map((e) => e.id)));
+    const after = await counts();
+    expect(after).toEqual({ decisions: before.decisions + 1, reviews: before.reviews, markers: before.markers + 1, old_outgoing: before.old_outgoing });
+
+    // Alone in a batch, the processed event writes nothing at all.
+    const again = await app.get(ClassifyIntents).execute([old]);
+    expect(again.outgoing.map((e) => e.id)).toEqual(stored.map((e) => e.id));
+    expect(await counts()).toEqual(after);
+  });
+  it('two concurrent runs of one batch decide each intent once and return the same event ids', async () => {
+    const batch = Array.from({ length: 20 }, (_, i) => submitted(i % 2 === 0 ? 'db.query' : 'db.export', i % 2 === 0 ? 'dev' : 'prod'));
+    const classify = app.get(ClassifyIntents);
+    const [a, b] = await Promise.all([classify.execute(batch), classify.execute(batch)]);
+    expect(a.outgoing).toHaveLength(30);
+    expect(b.outgoing.map((e) => e.id)).toEqual(a.outgoing.map((e) => e.id));
+    expect([...a.duplicates, ...b.duplicates].sort()).toEqual(batch.map((e) => e.id).sort());
+    const { rows } = await sql.query(
+      `SELECT (SELECT count(*)::int FROM policy.decisions WHERE intent_id = ANY($1::uuid[])) AS decisions,
+              (SELECT count(*)::int FROM policy.reviews WHERE intent_id = ANY($1::uuid[])) AS reviews`,
+      [batch.map((e) => e.intentId)],
+    );
+    expect(rows[0]).toEqual({ decisions: 20, reviews: 10 });
   });
 });

@@ -29,6 +29,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrokerApp } from '../bootstrap.js';
 import { loadBrokerConfig } from '../config.js';
+import { IssueGrants } from './issue-grant/issue-grants.use-case.js';
 import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.use-case.js';
 
 class MovableClock extends Clock {
@@ -247,6 +248,67 @@ describe('broker', () => {
     expect(await issuedFor()).toHaveLength(1);
     const r = await sql.query('SELECT count(*)::int AS n FROM broker.grants WHERE intent_id = $1', [i.intentId]);
     expect(r.rows[0].n).toBe(1);
+  });
+
+  it('a batch holding already-processed events republishes their stored events and writes nothing new for them', async () => {
+    const i = newIntent();
+    const sub1 = submitted(i);
+    const allow = classified(i);
+    await publisher.publishAll([sub1, allow]);
+    await expectEventually(async () => expect(await grantRow(i.intentId)).toBeDefined());
+    const processedIds = [sub1.id, allow.id];
+    const markers = async () =>
+      (await sql.query('SELECT event_id::text, outgoing, processed_at FROM broker.processed_events WHERE event_id = ANY($1::uuid[]) ORDER BY event_id', [processedIds])).rows;
+    const totals = async () =>
+      (await sql.query(`SELECT (SELECT count(*)::int FROM broker.grants) AS g, (SELECT count(*)::int FROM broker.intents) AS i,
+        (SELECT count(*)::int FROM broker.processed_events) AS p`)).rows[0] as { g: number; i: number; p: number };
+    const before = await expectEventually(async () => {
+      const m = await markers();
+      expect(m).toHaveLength(2);
+      return m;
+    });
+    const stored = before.find((m) => m['event_id'] === allow.id)?.['outgoing'] as CountersignEvent[];
+    expect(stored.map((e) => e.type)).toEqual(['grant.issued']);
+    const storedId = stored[0]?.id;
+    const grantBefore = await grantRow(i.intentId);
+
+    const seen: CountersignEvent[] = [];
+    const sub = nc.subscribe(GrantIssuedV1.subject);
+    void (async () => {
+      for await (const m of sub) seen.push(m.json<CountersignEvent>());
+    })();
+    const issueGrants = app.get(IssueGrants);
+
+    // Only processed events: the same grant.issued again (same id), and not one row written.
+    const totalsBefore = { ...(await totals()) };
+    await issueGrants.execute([sub1, allow]);
+    await expectEventually(() => expect(seen.map((e) => e.id)).toEqual([storedId]));
+    expect(await totals()).toEqual(totalsBefore);
+
+    // Mixed with fresh ones: the fresh intent gets its grant, the processed ones still nothing new.
+    const j = newIntent();
+    await issueGrants.execute([allow, submitted(j), classified(j)]);
+    const fresh = await grantRow(j.intentId);
+    expect(fresh).toBeDefined();
+    await expectEventually(() => {
+      expect(seen.map((e) => e.id).slice(0, 2)).toEqual([storedId, storedId]);
+      expect(seen.slice(2).map((e) => (e.data as { grantId: string }).grantId)).toEqual([fresh?.['id']]);
+    });
+    sub.unsubscribe();
+
+    // Another hash than the recorded intent's: marked, no grant, and said why; an overtaking event: not marked, retried.
+    const wrong = classified({ ...i, hash: 'f'.repeat(64) });
+    const ahead = classified(newIntent());
+    await expect(issueGrants.execute([wrong, ahead])).rejects.toMatchObject({ code: 'RETRY_LATER', eventIds: [ahead.id] });
+    expect(logLines.some((l) => l.includes(wrong.id) && l.includes('another intent hash'))).toBe(true);
+    const marked = await sql.query('SELECT event_id::text FROM broker.processed_events WHERE event_id = ANY($1::uuid[])', [[wrong.id, ahead.id]]);
+    expect(marked.rows.map((r) => r['event_id'])).toEqual([wrong.id]);
+    totalsBefore.p += 1;
+
+    expect(await markers()).toEqual(before);
+    expect(await grantRow(i.intentId)).toEqual(grantBefore);
+    const after = await totals();
+    expect(after).toEqual({ g: totalsBefore.g + 1, i: totalsBefore.i + 1, p: totalsBefore.p + 2 });
   });
 
   it('refuses a claim without a token (401), without the scope (403), by another identity (403), for no grant (404), with a bad body (400)', async () => {

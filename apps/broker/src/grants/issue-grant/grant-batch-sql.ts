@@ -1,63 +1,159 @@
+import type { CountersignEvent } from '@countersign/contracts';
 import type pg from 'pg';
 import type { IntentRecord, NewGrant } from '../grant-store.js';
 
-/** Records intents in one statement; an intent recorded before keeps its first record. */
-export async function insertIntents(client: pg.ClientBase, records: readonly IntentRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  await client.query(
-    `INSERT INTO broker.intents (intent_id, intent_hash, requester_subject, requester_issuer, action, resource)
-     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
-     ON CONFLICT (intent_id) DO NOTHING`,
-    [
-      records.map((r) => r.intentId),
-      records.map((r) => r.intentHash),
-      records.map((r) => r.requesterSubject),
-      records.map((r) => r.requesterIssuer),
-      records.map((r) => r.action),
-      records.map((r) => JSON.stringify(r.resource)),
-    ],
-  );
+export type PlannedGrant = Pick<NewGrant, 'id' | 'intentId' | 'jti' | 'intentHash' | 'audience' | 'claimBy' | 'useTtlSeconds'> & {
+  eventId: string;
+  /** grant.issued to store and publish if, and only if, this grant is inserted. */
+  issued: CountersignEvent;
+};
+
+export interface BatchResult {
+  /** Event id → events to publish, for every event of the batch this statement saw as marked (by it or before). */
+  outgoing: Map<string, CountersignEvent[]>;
+  /** Allowing events whose intent is neither in the batch nor recorded: not marked, to be retried. */
+  early: Set<string>;
+  /** Allowing events whose intent is recorded (or in the batch) with another hash: marked, no grant. */
+  mismatched: Set<string>;
 }
 
-/** intent id → recorded hash, for the ids that are recorded. */
-export async function findIntentHashes(db: pg.Pool | pg.ClientBase, intentIds: readonly string[]): Promise<Map<string, string>> {
-  if (intentIds.length === 0) return new Map();
-  const { rows } = await db.query<{ intent_id: string; intent_hash: string }>(
-    `SELECT intent_id::text, intent_hash FROM broker.intents WHERE intent_id = ANY($1::uuid[])`,
-    [intentIds],
-  );
-  return new Map(rows.map((r) => [r.intent_id, r.intent_hash]));
+export interface BatchWrite {
+  consumer: string;
+  /** Distinct event ids of the batch, lower case, in stream order. */
+  eventIds: readonly string[];
+  /** In stream order; the first record per intent among the unprocessed events wins. */
+  records: ReadonlyArray<{ eventId: string; record: IntentRecord }>;
+  /** In stream order; the first grant per intent among the unprocessed events is tried. */
+  grants: readonly PlannedGrant[];
 }
 
 /**
- * Inserts the grants whose intent is recorded with the same hash and has no grant yet; returns the
- * ids of the grants inserted. The requester, action and resource come from the recorded intent
- * (the first one recorded), never from the allowing event.
+ * One autocommit statement, so atomic (and one round trip): the processed markers, the intents, the grants and the
+ * grant.issued events stored in the markers commit together or not at all. Returns event id → events
+ * to publish: the ones stored now for events this statement marked, the stored ones for events marked
+ * before its snapshot. Early allowing events (intent neither in the batch nor recorded as of the
+ * snapshot) are left unmarked and returned apart; a recorded intent never changes or goes away, so
+ * one recorded after the snapshot only costs a retry. A non-early id missing from `outgoing` was marked by a concurrent statement that committed
+ * after this one's snapshot (its marker insert hit the conflict): read it with {@link storedOutgoing}.
+ *
+ * Data-modifying CTEs share one snapshot and cannot see each other's rows, hence `known`: the grants
+ * join on the intents recorded before (first record wins) or, failing that, on this batch's records.
+ * Work is skipped for markers visible in the snapshot; for a twin that commits concurrently, the
+ * unique indexes (grants.intent_id, intents.intent_id, processed_events.event_id) make the late one
+ * wait and then write nothing. Rows go in sorted by key so that overlapping batches lock in one order.
  */
-export async function insertGrants(
-  client: pg.ClientBase,
-  grants: ReadonlyArray<Pick<NewGrant, 'id' | 'intentId' | 'jti' | 'intentHash' | 'audience' | 'claimBy' | 'useTtlSeconds'>>,
-): Promise<Set<string>> {
-  if (grants.length === 0) return new Set();
-  const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO broker.grants (id, intent_id, jti, intent_hash, requester_subject, requester_issuer,
-       audience, action, resource, state, claim_by, use_ttl_seconds)
-     SELECT t.id, i.intent_id, t.jti, i.intent_hash, i.requester_subject, i.requester_issuer,
-       t.audience, i.action, i.resource, 'issued', t.claim_by, t.use_ttl_seconds
-     FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::int[])
-       AS t(id, intent_id, jti, intent_hash, audience, claim_by, use_ttl_seconds)
-     JOIN broker.intents i ON i.intent_id = t.intent_id AND i.intent_hash = t.intent_hash
-     ON CONFLICT (intent_id) DO NOTHING
-     RETURNING id::text`,
+export async function writeBatch(db: pg.Pool, w: BatchWrite): Promise<BatchResult> {
+  const { rows } = await db.query<{ event_id: string; outgoing: CountersignEvent[] | null; kind: 'out' | 'early' | 'mismatch' }>(
+    `WITH rec_all AS (
+       SELECT * FROM
+         unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[]) WITH ORDINALITY
+           AS r(event_id, intent_id, intent_hash, requester_subject, requester_issuer, action, resource, ord)
+     ),
+     cmd_all AS (
+       SELECT * FROM
+         unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::text[], $16::timestamptz[], $17::int[], $18::jsonb[])
+           WITH ORDINALITY AS c(event_id, id, intent_id, jti, intent_hash, audience, claim_by, use_ttl_seconds, issued, ord)
+     ),
+     early AS (
+       SELECT c.event_id FROM cmd_all c
+       WHERE NOT EXISTS (SELECT 1 FROM rec_all r WHERE r.intent_id = c.intent_id)
+         AND NOT EXISTS (SELECT 1 FROM broker.intents i WHERE i.intent_id = c.intent_id)
+     ),
+     ev AS (
+       SELECT DISTINCT event_id FROM unnest($1::uuid[]) AS t(event_id) WHERE event_id NOT IN (SELECT event_id FROM early)
+     ),
+     seen AS (
+       SELECT p.event_id, p.outgoing FROM broker.processed_events p WHERE p.event_id IN (SELECT event_id FROM ev)
+     ),
+     rec AS (
+       SELECT DISTINCT ON (r.intent_id) r.* FROM rec_all r
+       WHERE r.event_id NOT IN (SELECT event_id FROM seen)
+       ORDER BY r.intent_id, r.ord
+     ),
+     ins_intents AS (
+       INSERT INTO broker.intents (intent_id, intent_hash, requester_subject, requester_issuer, action, resource)
+       SELECT intent_id, intent_hash, requester_subject, requester_issuer, action, resource FROM rec ORDER BY intent_id
+       ON CONFLICT (intent_id) DO NOTHING
+     ),
+     cmd AS (
+       SELECT DISTINCT ON (c.intent_id) c.* FROM cmd_all c
+       WHERE c.event_id IN (SELECT event_id FROM ev) AND c.event_id NOT IN (SELECT event_id FROM seen)
+       ORDER BY c.intent_id, c.ord
+     ),
+     known AS (
+       SELECT i.intent_id, i.intent_hash, i.requester_subject, i.requester_issuer, i.action, i.resource
+       FROM broker.intents i WHERE i.intent_id IN (SELECT intent_id FROM cmd)
+       UNION ALL
+       SELECT r.intent_id, r.intent_hash, r.requester_subject, r.requester_issuer, r.action, r.resource
+       FROM rec r WHERE NOT EXISTS (SELECT 1 FROM broker.intents i WHERE i.intent_id = r.intent_id)
+     ),
+     ins_grants AS (
+       INSERT INTO broker.grants (id, intent_id, jti, intent_hash, requester_subject, requester_issuer,
+         audience, action, resource, state, claim_by, use_ttl_seconds)
+       SELECT c.id, k.intent_id, c.jti, k.intent_hash, k.requester_subject, k.requester_issuer,
+         c.audience, k.action, k.resource, 'issued', c.claim_by, c.use_ttl_seconds
+       FROM cmd c JOIN known k ON k.intent_id = c.intent_id AND k.intent_hash = c.intent_hash
+       ORDER BY c.intent_id
+       ON CONFLICT (intent_id) DO NOTHING
+       RETURNING id
+     ),
+     marked AS (
+       INSERT INTO broker.processed_events (event_id, consumer, outgoing)
+       SELECT e.event_id, $2,
+         COALESCE((SELECT jsonb_agg(c.issued) FROM cmd c JOIN ins_grants g ON g.id = c.id WHERE c.event_id = e.event_id), '[]'::jsonb)
+       FROM ev e WHERE e.event_id NOT IN (SELECT event_id FROM seen)
+       ORDER BY e.event_id
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id, outgoing
+     )
+     SELECT event_id::text, outgoing, 'out' AS kind FROM marked
+     UNION ALL
+     SELECT event_id::text, outgoing, 'out' FROM seen
+     UNION ALL
+     SELECT event_id::text, NULL, 'early' FROM early
+     UNION ALL
+     -- Only why no grant: the join above already skips them. The first recorded hash wins, as for the grant.
+     SELECT c.event_id::text, NULL, 'mismatch' FROM cmd_all c
+     WHERE c.event_id IN (SELECT event_id FROM ev)
+       AND c.intent_hash <> COALESCE(
+         (SELECT i.intent_hash FROM broker.intents i WHERE i.intent_id = c.intent_id),
+         (SELECT r.intent_hash FROM rec_all r WHERE r.intent_id = c.intent_id ORDER BY r.ord LIMIT 1))`,
     [
-      grants.map((g) => g.id),
-      grants.map((g) => g.intentId),
-      grants.map((g) => g.jti),
-      grants.map((g) => g.intentHash),
-      grants.map((g) => g.audience),
-      grants.map((g) => g.claimBy.toISOString()),
-      grants.map((g) => g.useTtlSeconds),
+      w.eventIds,
+      w.consumer,
+      w.records.map((r) => r.eventId),
+      w.records.map((r) => r.record.intentId),
+      w.records.map((r) => r.record.intentHash),
+      w.records.map((r) => r.record.requesterSubject),
+      w.records.map((r) => r.record.requesterIssuer),
+      w.records.map((r) => r.record.action),
+      w.records.map((r) => JSON.stringify(r.record.resource)),
+      w.grants.map((g) => g.eventId),
+      w.grants.map((g) => g.id),
+      w.grants.map((g) => g.intentId),
+      w.grants.map((g) => g.jti),
+      w.grants.map((g) => g.intentHash),
+      w.grants.map((g) => g.audience),
+      w.grants.map((g) => g.claimBy.toISOString()),
+      w.grants.map((g) => g.useTtlSeconds),
+      w.grants.map((g) => JSON.stringify(g.issued)),
     ],
   );
-  return new Set(rows.map((r) => r.id));
+  const result: BatchResult = { outgoing: new Map(), early: new Set(), mismatched: new Set() };
+  for (const r of rows) {
+    if (r.kind === 'early') result.early.add(r.event_id);
+    else if (r.kind === 'mismatch') result.mismatched.add(r.event_id);
+    else result.outgoing.set(r.event_id, r.outgoing ?? []);
+  }
+  return result;
+}
+
+/** Stored outgoing events of markers committed by someone else (a fresh statement, a fresh snapshot). */
+export async function storedOutgoing(db: pg.Pool, eventIds: readonly string[]): Promise<Map<string, CountersignEvent[]>> {
+  if (eventIds.length === 0) return new Map();
+  const { rows } = await db.query<{ event_id: string; outgoing: CountersignEvent[] }>(
+    `SELECT event_id::text, outgoing FROM broker.processed_events WHERE event_id = ANY($1::uuid[])`,
+    [eventIds],
+  );
+  return new Map(rows.map((r) => [r.event_id, r.outgoing]));
 }

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { IntentSubmittedV1, type CountersignEvent } from '@countersign/contracts';
-import { processOnceBatch } from '@countersign/platform/db';
 import { EventPublisher } from '@countersign/platform/nats';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
 import type pg from 'pg';
 import { PG_POOL } from '@countersign/platform/nest';
 import { PolicyStore } from '../../policy-loading/policy-store.js';
-import { insertDecisions, insertReviews } from './decision-rows.js';
+import { readStoredOutgoing, recordClassifications, type RecordedEvent } from './record-classifications.js';
 import { planClassifications, type SubmittedEvent } from './plan-classifications.js';
 
 export const POLICY_CONSUMER = 'policy';
@@ -21,9 +20,10 @@ export const isSubmitted = (e: CountersignEvent): e is SubmittedEvent => e.type 
 
 /**
  * intent.submitted × N → decision (+ review) rows → intent.classified (+ review.requested) per intent.
- * A whole batch commits in one transaction together with its processed markers and outgoing events;
- * a redelivery finds the markers and republishes the stored events with their original ids, which
- * JetStream then deduplicates.
+ * Planned in memory, then written in ONE autocommit statement (markers, decisions, reviews and the
+ * outgoing events together); a redelivery finds the markers and republishes the stored events with
+ * their original ids, which JetStream then deduplicates. One round trip per batch, two only when a
+ * concurrent twin committed a marker the statement could not see.
  */
 @Injectable()
 export class ClassifyIntents {
@@ -39,32 +39,62 @@ export class ClassifyIntents {
 
   async execute(events: readonly SubmittedEvent[]): Promise<ClassifyIntentsResult> {
     if (events.length === 0) return { outgoing: [], duplicates: [] };
-    const result = await processOnceBatch(this.pool, { schema: 'policy', consumer: POLICY_CONSUMER }, events, (client, fresh) =>
-      this.decide(client, fresh.filter(isSubmitted)),
-    );
+    // Postgres prints uuids in lower case; the contracts accept either, so compare on one form.
+    const firsts = events.filter((e, i) => events.findIndex((o) => o.id.toLowerCase() === e.id.toLowerCase()) === i);
+    const policy = this.store.current();
+    // Planned for every event, fresh or not: the statement alone knows which are, and an unused plan costs only ids.
+    const plan = planClassifications(firsts, { policy, now: this.clock.now(), ids: this.ids });
+    const input = {
+      consumer: POLICY_CONSUMER,
+      policyVersion: policy.version,
+      events: firsts.map((e) => ({ eventId: e.id.toLowerCase(), intentId: e.intentId })),
+      planned: plan.planned,
+    };
+    const recorded = await retryOnDeadlock(() => recordClassifications(this.pool, input));
+    const missing = input.events.map((e) => e.eventId).filter((id) => !recorded.has(id));
+    if (missing.length > 0) {
+      for (const [id, outgoing] of await readStoredOutgoing(this.pool, missing)) recorded.set(id, { fresh: false, outgoing });
+    }
+    for (const eventId of plan.withoutIntentId) {
+      // Retrying cannot help and a failure would hold back the rest of the batch; say so loudly instead.
+      if (recorded.get(eventId.toLowerCase())?.fresh) this.log.error(`intent.submitted ${eventId} carries no intentId; not classified`);
+    }
+    const result = assemble(events, recorded);
     // After commit: a crash here leaves the events stored for the redelivery to publish.
     await this.publisher.publishAll(result.outgoing);
     return result;
   }
+}
 
-  private async decide(client: pg.PoolClient, fresh: readonly SubmittedEvent[]): Promise<Map<string, CountersignEvent[]>> {
-    const policy = this.store.current();
-    const plan = planClassifications(fresh, { policy, now: this.clock.now(), ids: this.ids });
-    for (const eventId of plan.withoutIntentId) {
-      // Retrying cannot help and a failure would hold back the rest of the batch; say so loudly instead.
-      this.log.error(`intent.submitted ${eventId} carries no intentId; not classified`);
+/** Input order; an id repeated within the batch contributes its events once and counts as a duplicate. */
+function assemble(events: readonly SubmittedEvent[], recorded: ReadonlyMap<string, RecordedEvent>): ClassifyIntentsResult {
+  const outgoing: CountersignEvent[] = [];
+  const duplicates: string[] = [];
+  const emitted = new Set<string>();
+  for (const e of events) {
+    const id = e.id.toLowerCase();
+    const r = recorded.get(id);
+    // The marker is neither written nor readable: something is wrong; the transport retries the batch.
+    if (!r) throw new Error(`intent.submitted ${e.id}: processed marker not found after writing it`);
+    if (emitted.has(id) || !r.fresh) {
+      if (!duplicates.includes(e.id)) duplicates.push(e.id);
     }
-    const inserted = await insertDecisions(
-      client,
-      policy.version,
-      plan.planned.map((p) => p.decision),
-    );
-    // Another submitted event for an intent already decided: intake guarantees one per intent, so
-    // this is a replayed or forged duplicate; the first decision stands and nothing new is said.
-    const kept = plan.planned.filter((p) => inserted.has(p.intentId));
-    await insertReviews(client, kept.flatMap((p) => (p.review ? [p.review] : [])));
-    const outgoing = new Map<string, CountersignEvent[]>(fresh.map((e) => [e.id, []]));
-    for (const p of kept) outgoing.set(p.eventId, p.outgoing);
-    return outgoing;
+    if (emitted.has(id)) continue;
+    emitted.add(id);
+    outgoing.push(...r.outgoing);
+  }
+  return { outgoing, duplicates };
+}
+
+/** Deadlock / serialization failure: Postgres rolled the statement back, so running it again is safe. */
+async function retryOnDeadlock<T>(run: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+      if (attempt < attempts && (code === '40P01' || code === '40001')) continue;
+      throw error;
+    }
   }
 }

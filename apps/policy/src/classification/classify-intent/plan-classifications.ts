@@ -39,7 +39,7 @@ export interface ClassificationPlan {
 
 /**
  * Classifies a batch of submitted events in memory. Pure apart from the ids it draws, so the
- * transaction that follows only writes. Within a batch the first event for an intent wins, as the
+ * statement that follows only writes. Within a batch the first event for an intent wins, as the
  * first committed decision wins across batches.
  */
 export function planClassifications(

@@ -1,0 +1,97 @@
+import type { CountersignEvent } from '@countersign/contracts';
+import type pg from 'pg';
+import type { PlannedClassification } from './plan-classifications.js';
+
+export interface RecordInput {
+  consumer: string;
+  policyVersion: string;
+  /** Every distinct event id of the batch (lower case), each with its intent (null when it has none). */
+  events: readonly { eventId: string; intentId: string | null }[];
+  planned: readonly PlannedClassification[];
+}
+
+export interface RecordedEvent {
+  /** True when this statement wrote the marker; false when it was there before. */
+  fresh: boolean;
+  outgoing: CountersignEvent[];
+}
+
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/**
+ * The whole batch in ONE autocommit statement, so markers, decisions, reviews and the stored outgoing
+ * events commit together or not at all:
+ * - `d`: decisions of planned events not marked before; `ON CONFLICT (intent_id)` keeps an earlier
+ *   decision (a replayed or forged second submission for the intent);
+ * - `r`: reviews of the intents `d` really decided;
+ * - `m`: markers for every event, storing the planned events only where `d` decided the intent, so a
+ *   redelivery republishes exactly what was published.
+ * Decisions go before markers because what a marker stores depends on them. Both inserts run in key
+ * order so that overlapping batches wait for each other rather than deadlock.
+ *
+ * The final SELECT also reads the markers that were there before (this statement's snapshot cannot
+ * see what `m` wrote, so the two halves never overlap). A marker committed by a concurrent twin after
+ * the snapshot is in neither: the caller reads it again.
+ */
+export async function recordClassifications(pool: pg.Pool, input: RecordInput): Promise<Map<string, RecordedEvent>> {
+  const outgoingOf = new Map(input.planned.map((p) => [p.eventId.toLowerCase(), p.outgoing]));
+  const reviews = input.planned.flatMap((p) => (p.review ? [p.review] : []));
+  const decisions = input.planned.map((p) => ({ eventId: p.eventId, ...p.decision }));
+  const result = await pool.query<{ event_id: string; outgoing: CountersignEvent[]; fresh: boolean }>(
+    `WITH d AS (
+       INSERT INTO policy.decisions
+         (intent_id, intent_hash, decision, policy_version, rule_ids, reasons, review, grant_terms)
+       SELECT t.intent_id, t.intent_hash, t.decision, $4, t.rule_ids, t.reasons, t.review, t.grant_terms
+       FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[], $12::jsonb[])
+         AS t(event_id, intent_id, intent_hash, decision, rule_ids, reasons, review, grant_terms)
+       WHERE NOT EXISTS (SELECT 1 FROM policy.processed_events p WHERE p.event_id = t.event_id)
+       ORDER BY t.intent_id
+       ON CONFLICT (intent_id) DO NOTHING
+       RETURNING intent_id
+     ), r AS (
+       INSERT INTO policy.reviews (id, intent_id, state, requirement, expires_at)
+       SELECT t.id, t.intent_id, 'pending', t.requirement, t.expires_at
+       FROM unnest($13::uuid[], $14::uuid[], $15::jsonb[], $16::timestamptz[]) AS t(id, intent_id, requirement, expires_at)
+       WHERE t.intent_id IN (SELECT intent_id FROM d)
+     ), m AS (
+       INSERT INTO policy.processed_events (event_id, consumer, outgoing)
+       SELECT u.event_id, $1, CASE WHEN u.intent_id IN (SELECT intent_id FROM d) THEN u.outgoing ELSE '[]'::jsonb END
+       FROM unnest($2::uuid[], $3::uuid[], $17::jsonb[]) AS u(event_id, intent_id, outgoing)
+       ORDER BY u.event_id
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id, outgoing
+     )
+     SELECT event_id::text, outgoing, true AS fresh FROM m
+     UNION ALL
+     SELECT p.event_id::text, p.outgoing, false FROM policy.processed_events p WHERE p.event_id = ANY($2::uuid[])`,
+    [
+      input.consumer,
+      input.events.map((e) => e.eventId),
+      input.events.map((e) => e.intentId),
+      input.policyVersion,
+      decisions.map((r) => r.eventId),
+      decisions.map((r) => r.intentId),
+      decisions.map((r) => r.intentHash),
+      decisions.map((r) => r.decision),
+      decisions.map((r) => json(r.ruleIds)),
+      decisions.map((r) => json(r.reasons)),
+      decisions.map((r) => json(r.review)),
+      decisions.map((r) => json(r.grantTerms)),
+      reviews.map((r) => r.id),
+      reviews.map((r) => r.intentId),
+      reviews.map((r) => JSON.stringify(r.requirement)),
+      reviews.map((r) => r.expiresAt.toISOString()),
+      input.events.map((e) => JSON.stringify(outgoingOf.get(e.eventId) ?? [])),
+    ],
+  );
+  return new Map(result.rows.map((r) => [r.event_id, { fresh: r.fresh, outgoing: r.outgoing }]));
+}
+
+/** Markers a concurrent twin committed after the statement's snapshot; a new statement sees them. */
+export async function readStoredOutgoing(pool: pg.Pool, eventIds: readonly string[]): Promise<Map<string, CountersignEvent[]>> {
+  const result = await pool.query<{ event_id: string; outgoing: CountersignEvent[] }>(
+    'SELECT event_id::text, outgoing FROM policy.processed_events WHERE event_id = ANY($1::uuid[])',
+    [eventIds],
+  );
+  return new Map(result.rows.map((r) => [r.event_id, r.outgoing]));
+}
