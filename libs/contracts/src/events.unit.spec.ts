@@ -71,6 +71,19 @@ describe('event contracts', () => {
     expect(forged.error!.issues[0]!.code).toBe('unrecognized_keys');
   });
 
+  it('refuses deeply nested args with a field error instead of overflowing the stack', () => {
+    const deep = JSON.parse(`{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`) as unknown;
+    const result = SubmitIntentRequest.safeParse({
+      action: 'db.query',
+      resource: { kind: 'db', id: 'c', env: 'dev' },
+      justification: 'x',
+      args: deep,
+    });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.path).toEqual(['args']);
+    expect(result.error!.issues[0]!.message).toContain('nested deeper than');
+  });
+
   it('refuses a malformed action and names it', () => {
     const result = SubmitIntentRequest.safeParse({
       action: 'DROP TABLE',

@@ -41,9 +41,30 @@ const JsonValue: z.ZodType<Json> = z.lazy(() =>
   ]),
 );
 
+/** Deeper than any real argument list; far below where a recursive parser would run out of stack. */
+export const MAX_ARGS_DEPTH = 16;
+
+/** Iterative on purpose: a 40 KB body of nested brackets must be a 400, not a stack overflow. */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max > MAX_ARGS_DEPTH) return max;
+    if (v !== null && typeof v === 'object') for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
 export const Args = z
-  .record(z.string().min(1).max(128), JsonValue)
-  .refine((a) => Object.keys(a).length <= 64, 'at most 64 arguments');
+  .unknown()
+  .refine((a) => depthOf(a) <= MAX_ARGS_DEPTH, `nested deeper than ${MAX_ARGS_DEPTH} levels`)
+  .pipe(
+    z
+      .record(z.string().min(1).max(128), JsonValue)
+      .refine((a) => Object.keys(a).length <= 64, 'at most 64 arguments'),
+  );
 
 /** What a caller sends. The requester is deliberately absent: intake takes it from the verified token. */
 export const SubmitIntentRequest = z.strictObject({

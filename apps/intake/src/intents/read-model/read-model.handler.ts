@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { ALL_EVENTS, IntentSubmittedV1 } from '@countersign/contracts';
+import { ALL_EVENTS, IntentSubmittedV1, type EventDefinition } from '@countersign/contracts';
 import { isLifecycleEventType } from '@countersign/domain';
 import type { DeliveredEvent } from '@countersign/platform/nats';
 import { OnEventBatch } from '@countersign/platform/nest';
@@ -11,7 +11,7 @@ import { ApplyLifecycleBatch } from './apply-lifecycle-batch.use-case.js';
  * intent.submitted: intake itself stores the row in state `submitted` before publishing that event, so
  * for this read model it is always a no-op, and skipping it halves the batches per intent.
  */
-export const READ_MODEL_EVENTS = ALL_EVENTS.filter(
+export const READ_MODEL_EVENTS: readonly EventDefinition[] = ALL_EVENTS.filter(
   (def) => isLifecycleEventType(def.type) && def.subject !== IntentSubmittedV1.subject,
 );
 
