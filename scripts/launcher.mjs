@@ -81,6 +81,7 @@ export async function launchSystem(opts) {
       devIssuerJwksFile: prepared.devIssuerJwksFile,
       brokerKeyFile: prepared.brokerKeyFile,
       auditKeyFile: prepared.auditKeyFile,
+      maskKeyFile: prepared.maskKeyFile,
       baseEnv: process.env,
       overrides: opts.env ?? {},
     });

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -28,9 +28,27 @@ export async function ensureEd25519Key(file) {
 }
 
 /**
+ * A random secret (base64 of 32 bytes), created once (mode 0600) and kept: masked-value tokens stay
+ * comparable across restarts only if the key does.
+ * @param {string} file
+ * @returns {Promise<{ file: string, created: boolean }>}
+ */
+export async function ensureSecretFile(file) {
+  try {
+    await writeFile(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if (/** @type {{ code?: string }} */ (error).code === 'EEXIST') return { file, created: false };
+    throw error;
+  }
+  await chmod(file, 0o600);
+  return { file, created: true };
+}
+
+/**
  * Demo signing keys for broker (grants) and audit (chain entries) under `dataDir/keys`.
  * @param {string} dataDir
- * @returns {Promise<{ brokerKeyFile: string, auditKeyFile: string, created: string[] }>}
+ * and the policy service's masking key.
+ * @returns {Promise<{ brokerKeyFile: string, auditKeyFile: string, maskKeyFile: string, created: string[] }>}
  */
 export async function ensureDemoKeys(dataDir) {
   const dir = resolve(dataDir, 'keys');
@@ -40,9 +58,11 @@ export async function ensureDemoKeys(dataDir) {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const broker = await ensureEd25519Key(join(dir, 'broker-signing.pem'));
   const audit = await ensureEd25519Key(join(dir, 'audit-signing.pem'));
+  const mask = await ensureSecretFile(join(dir, 'policy-mask.key'));
   return {
     brokerKeyFile: broker.file,
     auditKeyFile: audit.file,
-    created: [broker, audit].filter((k) => k.created).map((k) => k.file),
+    maskKeyFile: mask.file,
+    created: [broker, audit, mask].filter((k) => k.created).map((k) => k.file),
   };
 }

@@ -21,12 +21,12 @@ export const DEFAULT_PORTS = /** @type {const} */ ({ intake: 3001, policy: 3002,
 /** @type {ServiceName[]} */
 export const SERVICE_NAMES = ['intake', 'policy', 'notifier', 'broker', 'audit'];
 /** Services that verify bearer tokens. */
-export const AUTH_SERVICES = new Set(['intake', 'broker', 'audit']);
+export const AUTH_SERVICES = new Set(['intake', 'policy', 'broker', 'audit']);
 
 /**
  * @typedef {{
  *   natsUrl: string, databaseUrl: string, port: number, repoRoot: string,
- *   devIssuerJwksFile: string, brokerKeyFile: string, auditKeyFile: string,
+ *   devIssuerJwksFile: string, brokerKeyFile: string, auditKeyFile: string, maskKeyFile: string,
  *   baseEnv: NodeJS.ProcessEnv, overrides: Record<string, string>,
  * }} EnvContext
  */
@@ -52,7 +52,10 @@ export function serviceEnv(name, ctx) {
     env.DEV_ISSUER_ENABLED = 'true';
     env.DEV_ISSUER_JWKS_FILE = ctx.devIssuerJwksFile;
   }
-  if (name === 'policy') env.POLICY_DIR = base.POLICY_DIR ?? join(ctx.repoRoot, 'policies', 'demo');
+  if (name === 'policy') {
+    env.POLICY_DIR = base.POLICY_DIR ?? join(ctx.repoRoot, 'policies', 'demo');
+    env.POLICY_MASK_KEY_FILE = base.POLICY_MASK_KEY_FILE ?? ctx.maskKeyFile;
+  }
   if (name === 'broker') env.BROKER_SIGNING_KEY_FILE = base.BROKER_SIGNING_KEY_FILE ?? ctx.brokerKeyFile;
   if (name === 'audit') env.AUDIT_SIGNING_KEY_FILE = base.AUDIT_SIGNING_KEY_FILE ?? ctx.auditKeyFile;
   return { ...env, ...ctx.overrides };

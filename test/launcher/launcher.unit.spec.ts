@@ -59,6 +59,7 @@ describe('service environment', () => {
     devIssuerJwksFile: '/data/dev-issuer/jwks.json',
     brokerKeyFile: '/data/keys/broker-signing.pem',
     auditKeyFile: '/data/keys/audit-signing.pem',
+    maskKeyFile: '/data/keys/policy-mask.key',
     baseEnv: {},
     overrides: {},
   };
@@ -72,8 +73,12 @@ describe('service environment', () => {
 
   it('turns the dev issuer on only for the services that verify tokens', () => {
     expect(serviceEnv('intake', ctx)).toMatchObject({ DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_JWKS_FILE: ctx.devIssuerJwksFile });
-    expect(serviceEnv('policy', ctx)).not.toHaveProperty('DEV_ISSUER_ENABLED');
-    expect(serviceEnv('policy', ctx)).toMatchObject({ POLICY_DIR: '/repo/policies/demo' });
+    expect(serviceEnv('notifier', ctx)).not.toHaveProperty('DEV_ISSUER_ENABLED');
+    expect(serviceEnv('policy', ctx)).toMatchObject({
+      DEV_ISSUER_ENABLED: 'true',
+      POLICY_DIR: '/repo/policies/demo',
+      POLICY_MASK_KEY_FILE: ctx.maskKeyFile,
+    });
   });
 
   it('lets the operator and the caller override values', () => {

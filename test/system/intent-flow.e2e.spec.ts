@@ -1,7 +1,16 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectEventually } from '@countersign/testing';
 import { startSystem, type System } from '../support/system.js';
 import { call, waitForState, type IntentView } from './client.js';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url));
 
 // All five services as separate processes on a private nats-server and a fresh Postgres database:
 // the path a pipeline takes, end to end, with nothing in between faked.
@@ -137,22 +146,53 @@ describe('a denied intent', () => {
 });
 
 describe('an intent that needs review', () => {
-  it('stays pending_review and its review.requested event is in audit', async () => {
+  const secrets = ['correct horse battery staple', 'dpo@example.com'];
+
+  it('stays pending_review, its review.requested event is in audit, and no secret is anywhere in the trail', async () => {
     const submitted = await submit({
       action: 'db.export',
       resource: { kind: 'db', id: 'customers', env: 'prod', tags: ['pii'] },
-      args: { table: 'customers', format: 'csv' },
-      justification: 'regulator request 2026-114',
+      args: { table: 'customers', format: 'csv', auth: { password: secrets[0] } },
+      justification: `regulator request 2026-114, copy to ${secrets[1]}`,
     });
     const view = await waitForState(sys.urls.intake, pipeline, submitted.body.id, ['pending_review']);
     expect(view.decision).toBe('review');
-    await expectEventually(async () => {
-      const types = (await auditTrail(view.id)).map((e) => e.type);
-      expect(types).toEqual(expect.arrayContaining(['intent.submitted', 'intent.classified', 'review.requested']));
+    const trail = await expectEventually(async () => {
+      const events = await auditTrail(view.id);
+      expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['intent.submitted', 'intent.classified', 'review.requested']));
+      return events;
     });
+    for (const secret of secrets) expect(JSON.stringify(trail)).not.toContain(secret);
+    for (const svc of ['policy', 'notifier', 'audit'] as const) {
+      for (const secret of secrets) expect(sys.output(svc).join('\n')).not.toContain(secret);
+    }
     // Waiting is not a decision: a short long-poll comes back still pending.
     const again = await call<IntentView>('GET', `${sys.urls.intake}/v1/intents/${view.id}?wait=1&state=pending_review`, { token: pipeline });
     expect(again.body.state).toBe('pending_review');
+  });
+
+  it('can be explained beforehand with the countersign CLI against the running policy service', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cs-explain-'));
+    try {
+      const file = join(dir, 'intent.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          action: 'k8s.rolebinding.create',
+          resource: { kind: 'k8s', id: 'payments/deployer', env: 'prod' },
+          args: { role: 'edit' },
+          justification: 'deployer needs configmaps',
+        }),
+      );
+      const { stdout } = await run(process.execPath, [CLI, 'policy', 'explain', '--url', sys.urls.policy, '--intent', file, '--json'], {
+        env: { ...process.env, COUNTERSIGN_TOKEN: pipeline },
+      });
+      const explanation = JSON.parse(stdout) as { decision: string; review: { stepUp: boolean }; masked: { intent: { requester: { subject: string } } } };
+      expect(explanation).toMatchObject({ decision: 'review', review: { stepUp: true } });
+      expect(explanation.masked.intent.requester.subject).toBe('ci-deployer');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

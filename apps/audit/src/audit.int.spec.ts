@@ -116,7 +116,36 @@ describe('audit service (real NATS + Postgres)', () => {
     expect(verifyChain(await chainOf(), keys)).toMatchObject({ ok: true, count: 4 });
   });
 
+  it('stores intent.submitted without its arguments and justification, keeping the intent hash', async () => {
+    const intent = {
+      action: 'db.export',
+      resource: { kind: 'db', id: 'orders', env: 'prod', tags: [] },
+      args: { auth: { password: 'correct horse battery staple' } },
+      justification: 'mail jane.doe@example.com',
+      requester: { kind: 'pipeline' as const, subject: 'ci', issuer: 'urn:test', groups: [] },
+    };
+    const submitted = createEvent(IntentSubmittedV1, {
+      id: ids.next(),
+      occurredAt: new Date(),
+      intentId: ids.next(),
+      actor: { kind: 'pipeline', id: 'ci' },
+      data: { intent, intentHash: 'b'.repeat(64) },
+    });
+    await new EventPublisher(nc, logger).publish(submitted);
+    const row = await expectEventually(async () => {
+      const r = (await storedRows()).find((x) => x.event_id === submitted.id);
+      expect(r).toBeDefined();
+      return r!;
+    });
+    const stored = JSON.stringify(row.payload);
+    expect(stored).not.toContain('correct horse battery staple');
+    expect(stored).not.toContain('jane.doe@example.com');
+    expect(row.payload).toMatchObject({ withheld: ['data.intent.args', 'data.intent.justification'], data: { intentHash: 'b'.repeat(64), intent: { action: 'db.export', args: {} } } });
+    expect(verifyChain(await chainOf(), keys)).toMatchObject({ ok: true });
+  });
+
   it('a redelivered or twice-published event is not stored twice and does not fork the chain', async () => {
+    const before = (await storedRows()).length;
     const again = events.rejected();
     await new EventPublisher(nc, logger).publish(again);
     await expectEventually(async () => expect((await storedRows()).some((r) => r.event_id === again.id)).toBe(true));
@@ -142,12 +171,13 @@ describe('audit service (real NATS + Postgres)', () => {
       expect(consumer.num_pending + consumer.num_ack_pending).toBe(0);
       const res = await get('/v1/audit/verify', tokens.auditor);
       expect(res.status).toBe(200);
-      expect(await res.json()).toMatchObject({ ok: true, count: 17 });
+      // The earlier tests' rows, `again` once, and one row per fresh event.
+      expect(await res.json()).toMatchObject({ ok: true, count: before + 1 + fresh.length });
     });
     const rows = await storedRows();
     expect(rows.filter((r) => r.event_id === again.id)).toHaveLength(1);
     expect(new Set(rows.map((r) => r.event_id)).size).toBe(rows.length);
-    expect(verifyChain(await chainOf(), keys)).toMatchObject({ ok: true, count: 17 });
+    expect(verifyChain(await chainOf(), keys)).toMatchObject({ ok: true, count: before + 1 + fresh.length });
   });
 
   it('terminates malformed messages, records their rejection and keeps going', async () => {

@@ -1,20 +1,36 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
+import { TokenVerifier, tokenVerifierConfigFromEnv } from '@countersign/platform/auth';
 import type { Logger } from '@countersign/platform/logging';
 import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
+import type { LoadedPolicy } from '@countersign/policy-files';
 import { ClassifyIntents } from './classification/classify-intent/classify-intents.use-case.js';
 import { IntentSubmittedHandler } from './classification/classify-intent/intent-submitted.handler.js';
 import type { PolicyConfig } from './config.js';
-import type { LoadedPolicy } from './policy-loading/load-policy/load-policy-dir.js';
+import { ExplainIntentController } from './explanation/explain-intent/explain-intent.controller.js';
+import { ExplainIntent } from './explanation/explain-intent/explain-intent.use-case.js';
+import { MaskTokens } from './masking/mask-tokens.js';
 import { PolicyStore } from './policy-loading/policy-store.js';
+import { PolicyReloader, RELOAD_SETTINGS, type ReloadSettings } from './policy-loading/reload-policy/policy-reloader.js';
+import { LOGGER } from './tokens.js';
 
 export const SERVICE_NAME = 'policy';
 
+export interface PolicyAppDeps {
+  logger: Logger;
+  policy: LoadedPolicy;
+  maskTokens: MaskTokens;
+}
+
 @Module({})
 export class AppModule {
-  /** The policy is loaded before Nest starts, so that an invalid policy fails boot with every problem listed. */
-  static forRoot(config: PolicyConfig, deps: { logger: Logger; policy: LoadedPolicy }): DynamicModule {
+  /**
+   * The policy and the masking key are loaded before Nest starts, so that an invalid policy or a missing
+   * key fails boot with every problem listed.
+   */
+  static forRoot(config: PolicyConfig, deps: PolicyAppDeps): DynamicModule {
+    const reload: ReloadSettings = { dir: config.POLICY_DIR, intervalMs: config.POLICY_RELOAD_INTERVAL_MS };
     return {
       module: AppModule,
       imports: [
@@ -22,13 +38,19 @@ export class AppModule {
         // One batch transaction at a time plus readiness probes: a few connections are plenty.
         PgPoolModule.forRoot(config.DATABASE_URL, { max: 4 }),
       ],
-      controllers: [HealthController, IntentSubmittedHandler],
+      controllers: [HealthController, IntentSubmittedHandler, ExplainIntentController],
       providers: [
         postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
+        { provide: LOGGER, useValue: deps.logger },
         { provide: PolicyStore, useValue: new PolicyStore(deps.policy) },
+        { provide: MaskTokens, useValue: deps.maskTokens },
+        { provide: RELOAD_SETTINGS, useValue: reload },
+        { provide: TokenVerifier, useFactory: () => TokenVerifier.fromConfig(tokenVerifierConfigFromEnv(config)) },
         { provide: Clock, useClass: SystemClock },
         { provide: IdGenerator, useClass: UuidV7Generator },
         ClassifyIntents,
+        ExplainIntent,
+        PolicyReloader,
       ],
     };
   }

@@ -1,14 +1,22 @@
 import { z } from 'zod';
+import { authEnvShape, checkDevIssuerEnv } from '@countersign/platform/auth';
 import { DEFAULT_DATABASE_URL, DEFAULT_NATS_URL, env, loadConfig } from '@countersign/platform/config';
 
-export const PolicyConfigSchema = z.object({
-  NATS_URL: env.url(DEFAULT_NATS_URL),
-  DATABASE_URL: env.url(DEFAULT_DATABASE_URL),
-  PORT: env.port(3002),
-  LOG_LEVEL: env.logLevel(),
-  // Required on purpose: a default directory could quietly boot production on the demo policy.
-  POLICY_DIR: z.string().min(1, 'the directory holding the *.yaml policy files'),
-});
+export const PolicyConfigSchema = z
+  .object({
+    NATS_URL: env.url(DEFAULT_NATS_URL),
+    DATABASE_URL: env.url(DEFAULT_DATABASE_URL),
+    PORT: env.port(3002),
+    LOG_LEVEL: env.logLevel(),
+    ...authEnvShape,
+    // Required on purpose: a default directory could quietly boot production on the demo policy.
+    POLICY_DIR: z.string().min(1, 'the directory holding the *.yaml policy files'),
+    /** File with the HMAC key for masked values (≥ 32 bytes); a file so that it never sits in the environment. */
+    POLICY_MASK_KEY_FILE: z.string().min(1, 'a file holding the masking key (at least 32 bytes)'),
+    /** How often the policy directory is checked for changes, besides file-system notifications. */
+    POLICY_RELOAD_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+  })
+  .superRefine(checkDevIssuerEnv);
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;
 
 export function loadPolicyConfig(source: NodeJS.ProcessEnv = process.env): PolicyConfig {

@@ -1,3 +1,5 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -41,6 +43,7 @@ describe('policy service (real NATS + Postgres)', () => {
   let nc: NatsConnection;
   let sql: pg.Pool;
   let baseUrl: string;
+  let keyDir: string;
   /** Every message seen on countersign.> by a plain subscriber, republished copies included. */
   const seen: CountersignEvent[] = [];
 
@@ -53,12 +56,15 @@ describe('policy service (real NATS + Postgres)', () => {
     void (async () => {
       for await (const m of sub) seen.push(m.json<CountersignEvent>());
     })();
+    keyDir = await mkdtemp(join(tmpdir(), 'cs-policy-key-'));
+    await writeFile(join(keyDir, 'mask.key'), 'k'.repeat(32));
     const config = PolicyConfigSchema.parse({
       NATS_URL: nats.url,
       DATABASE_URL: db.url,
       PORT: '0',
       LOG_LEVEL: 'silent',
       POLICY_DIR: DEMO_POLICY,
+      POLICY_MASK_KEY_FILE: join(keyDir, 'mask.key'),
     });
     app = await createPolicyApp(config, logger);
     await app.listen(0, '127.0.0.1');
@@ -71,13 +77,15 @@ describe('policy service (real NATS + Postgres)', () => {
     await sql?.end();
     await nats?.stop();
     await db?.drop();
+    await rm(keyDir, { recursive: true, force: true });
   });
 
   function submitted(action: string, env: string) {
     const intent: Intent = {
       action,
-      resource: { kind: 'db', id: 'customers', env, tags: [] },
-      args: { table: 'customers' },
+      // Not customers: the demo policy classifies those as pii, which these tests are not about.
+      resource: { kind: 'db', id: 'orders', env, tags: [] },
+      args: { table: 'orders' },
       justification: 'quarterly report',
       requester: { kind: 'pipeline', subject: 'ci-deployer', issuer: 'urn:test', groups: ['pipelines'], owner: 'alice' },
     };
@@ -133,7 +141,7 @@ describe('policy service (real NATS + Postgres)', () => {
     const deny = submitted('db.drop_table', 'prod');
     await publisher.publishAll([allow, deny]);
     await expectEventually(() => {
-      expect(outgoingFor(allow.intentId!)).toMatchObject([{ type: 'intent.classified', data: { decision: 'allow', grant: { audience: 'db:dev/customers' } } }]);
+      expect(outgoingFor(allow.intentId!)).toMatchObject([{ type: 'intent.classified', data: { decision: 'allow', grant: { audience: 'db:dev/orders' } } }]);
       expect(outgoingFor(deny.intentId!)).toMatchObject([{ type: 'intent.classified', data: { decision: 'deny', ruleIds: ['deny-destructive-prod'] } }]);
     });
     const { rows } = await sql.query('SELECT count(*)::int AS n FROM policy.reviews WHERE intent_id = ANY($1::uuid[])', [[allow.intentId, deny.intentId]]);

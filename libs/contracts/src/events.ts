@@ -5,10 +5,23 @@ import { Intent, Sha256Hex } from './intent.js';
 const Decision = z.enum(['allow', 'deny', 'review']);
 export type Decision = z.infer<typeof Decision>;
 
+const EscalationStep = z.object({
+  /** Seconds after the review opened. */
+  afterSeconds: z.number().int().positive(),
+  /** Further groups notified at that point; they may vote like the approver groups. */
+  groups: z.array(z.string().min(1)).min(1),
+});
+
 const ReviewRequirement = z.object({
+  /** Every group must be satisfied by its own approver; one person never fills two groups. */
   approverGroups: z.array(z.string().min(1)).min(1),
   quorum: z.number().int().min(1).max(10),
   ttlSeconds: z.number().int().positive(),
+  escalation: z.array(EscalationStep).default([]),
+  /** Votes count only from the console with a fresh sign-in, not from a chat click. */
+  stepUp: z.boolean().default(false),
+  /** The requester may self-approve with a mandatory reason; the intent is flagged and reviewed afterwards. */
+  breakGlass: z.boolean().default(false),
 });
 export type ReviewRequirement = z.infer<typeof ReviewRequirement>;
 
@@ -19,6 +32,13 @@ const GrantTerms = z.object({
   useTtlSeconds: z.number().int().positive().max(3_600),
 });
 export type GrantTerms = z.infer<typeof GrantTerms>;
+
+/** Where a value of the intent was masked and why (`path:<pattern>` or `detector:<name>`); never the value. */
+export const MaskedValue = z.object({ path: z.string().min(1), reason: z.string().min(1) });
+export type MaskedValue = z.infer<typeof MaskedValue>;
+
+/** The intent as a reviewer may see it: secrets and personal data replaced by keyed-hash tokens. */
+const MaskedView = z.object({ intent: Intent, values: z.array(MaskedValue) });
 
 export const IntentSubmittedV1 = defineEvent(
   'intent.submitted',
@@ -35,8 +55,12 @@ export const IntentClassifiedV1 = defineEvent(
     policyVersion: Sha256Hex,
     ruleIds: z.array(z.string()),
     reasons: z.array(z.string()),
+    /** The intent's own tags merged with the policy's classification; a requester cannot drop one. */
+    tags: z.array(z.string()).default([]),
     review: ReviewRequirement.optional(),
     grant: GrantTerms.optional(),
+    /** Always set by the policy service; optional only so that fixtures of other services stay small. */
+    masked: MaskedView.optional(),
   }),
 );
 
@@ -48,8 +72,13 @@ export const ReviewRequestedV1 = defineEvent(
     intentHash: Sha256Hex,
     requirement: ReviewRequirement,
     expiresAt: z.iso.datetime(),
-    /** Copy of the intent as reviewers may see it. Masking of secrets is the policy language's job. */
+    /** The MASKED intent: this event goes to chat, so it never carries a secret or personal datum. */
     intent: Intent,
+    masked: z.array(MaskedValue).default([]),
+    /** Context for the reviewer: why a human is asked. */
+    ruleIds: z.array(z.string()).default([]),
+    reasons: z.array(z.string()).default([]),
+    tags: z.array(z.string()).default([]),
   }),
 );
 
@@ -101,6 +130,34 @@ export const GrantExpiredV1 = defineEvent(
 );
 export const GrantRevokedV1 = defineEvent('grant.revoked', 1, GrantRef.extend({ reason: z.string() }));
 
+const PolicyProblem = z.object({
+  file: z.string(),
+  line: z.number().int().positive().optional(),
+  ruleId: z.string().optional(),
+  path: z.string(),
+  message: z.string().max(2000),
+});
+export type PolicyProblem = z.infer<typeof PolicyProblem>;
+
+/** A policy version took force (at boot or on reload). */
+export const PolicyActivatedV1 = defineEvent(
+  'policy.activated',
+  1,
+  z.object({
+    policyVersion: Sha256Hex,
+    previousVersion: Sha256Hex.nullable(),
+    files: z.array(z.string()),
+    rules: z.number().int().nonnegative(),
+  }),
+);
+
+/** A changed policy directory was refused; `inForce` is the version that keeps deciding. */
+export const PolicyRejectedV1 = defineEvent(
+  'policy.rejected',
+  1,
+  z.object({ inForce: Sha256Hex, problems: z.array(PolicyProblem).min(1).max(200) }),
+);
+
 /** A consumer refused a message it could not parse; published so the refusal is audit-visible. */
 export const MessageRejectedV1 = defineEvent(
   'system.message_rejected',
@@ -129,6 +186,8 @@ export const ALL_EVENTS = [
   GrantRedeemedV1,
   GrantExpiredV1,
   GrantRevokedV1,
+  PolicyActivatedV1,
+  PolicyRejectedV1,
   MessageRejectedV1,
 ] as const;
 
@@ -149,4 +208,5 @@ export const SubjectFilters = {
   intent: 'countersign.intent.>',
   review: 'countersign.review.>',
   grant: 'countersign.grant.>',
+  policy: 'countersign.policy.>',
 } as const;

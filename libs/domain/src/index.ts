@@ -1,4 +1,4 @@
 export * from './canonical-json.js';
 export * from './intent-hash.js';
 export * from './intent-lifecycle.js';
-export * from './policy.js';
+export * from './policy/index.js';

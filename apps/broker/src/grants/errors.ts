@@ -6,7 +6,6 @@ import { ApiError, type ApiIssue } from '@countersign/platform/nest';
  */
 
 export type BrokerErrorCode =
-  | 'VALIDATION_FAILED'
   | 'NOT_GRANT_REQUESTER'
   | 'GRANT_NOT_FOUND'
   | 'GRANT_ALREADY_CLAIMED'
@@ -19,7 +18,6 @@ export type BrokerErrorCode =
   | 'GRANT_EXPIRED';
 
 const STATUS: Record<BrokerErrorCode, number> = {
-  VALIDATION_FAILED: 400,
   GRANT_INVALID: 401,
   GRANT_TOKEN_EXPIRED: 401,
   NOT_GRANT_REQUESTER: 403,
@@ -42,12 +40,6 @@ export class BrokerError extends ApiError<BrokerErrorCode> {
 }
 
 export const Errors = {
-  validation: (issues: ValidationIssue[]) =>
-    new BrokerError(
-      'VALIDATION_FAILED',
-      `invalid request: ${issues.map((i) => `${i.path || '(body)'}: ${i.message}`).join('; ')}`,
-      issues,
-    ),
   notRequester: () => new BrokerError('NOT_GRANT_REQUESTER', 'only the identity that submitted the intent may claim its grant'),
   notFound: () => new BrokerError('GRANT_NOT_FOUND', 'no grant exists for this intent'),
   alreadyClaimed: () => new BrokerError('GRANT_ALREADY_CLAIMED', 'the grant has already been claimed'),

@@ -1,13 +1,13 @@
 import type { CompiledPolicy } from '@countersign/domain';
-import type { LoadedPolicy } from './load-policy/load-policy-dir.js';
+import type { LoadedPolicy } from '@countersign/policy-files';
 
 /**
- * Holds the compiled policy the service classifies with. One instance per process, filled at boot;
- * a reload (a later issue) will swap `current` atomically so that an in-flight classification keeps
- * the version it started with.
+ * Holds the compiled policy the service classifies with. Filled at boot and only ever replaced by
+ * another valid policy, so the policy in force can never be "none". Callers read `current()` once
+ * per batch: a swap in the middle of a batch does not split it across two versions.
  */
 export class PolicyStore {
-  constructor(private readonly loaded: LoadedPolicy) {}
+  constructor(private loaded: LoadedPolicy) {}
 
   current(): CompiledPolicy {
     return this.loaded.compiled;
@@ -15,5 +15,11 @@ export class PolicyStore {
 
   files(): readonly string[] {
     return this.loaded.files;
+  }
+
+  swap(next: LoadedPolicy): LoadedPolicy {
+    const previous = this.loaded;
+    this.loaded = next;
+    return previous;
   }
 }

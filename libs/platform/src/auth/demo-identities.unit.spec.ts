@@ -11,7 +11,7 @@ describe('loadDemoIdentities', () => {
   it('loads the repo demo identities', async () => {
     const ids = await loadDemoIdentities(repoFile);
     const ci = ids.find((i) => i.name === 'ci-deployer');
-    expect(ci).toMatchObject({ kind: 'pipeline', owner: 'alice', scopes: ['intents:write', 'grants:claim'] });
+    expect(ci).toMatchObject({ kind: 'pipeline', owner: 'alice', scopes: ['intents:write', 'grants:claim', 'policy:explain'] });
     expect(ids.some((i) => i.scopes.length === 0)).toBe(true);
     expect(ids.find((i) => i.name === 'carol')?.groups).toContain('auditors');
   });

@@ -16,3 +16,4 @@ export {
   type ApiIssue,
   type MappedApiError,
 } from './api-error.js';
+export { parseBody } from './parse-body.js';

@@ -6,6 +6,7 @@ import type { Delivery } from '@countersign/platform/nats';
 import { PG_POOL } from '@countersign/platform/nest';
 import { AuditSigningKey } from '../../signing/audit-signing-key.js';
 import { auditLog, type ChainHead, type NewAuditRow } from '../audit-log.repository.js';
+import { recordedForm } from '../withhold-submitted-content.js';
 
 export interface AuditItem {
   event: CountersignEvent;
@@ -62,7 +63,8 @@ export class RecordEvents {
     for (const { event, delivery } of items) {
       if (seen.has(event.id)) continue;
       seen.add(event.id);
-      const leaf = leafHash(event);
+      const recorded = recordedForm(event);
+      const leaf = leafHash(recorded);
       const entry = chainHash(prev, leaf);
       rows.push({
         seq: ++seq,
@@ -71,7 +73,7 @@ export class RecordEvents {
         type: event.type,
         intentId: event.intentId,
         occurredAt: event.occurredAt,
-        payload: event,
+        payload: recorded,
         leafHash: leaf,
         prevHash: prev,
         entryHash: entry,

@@ -1,7 +1,7 @@
 import { Body, Controller, Header, Headers, HttpCode, Inject, Post } from '@nestjs/common';
 import { TokenVerifier } from '@countersign/platform/auth';
 import { z } from 'zod';
-import { parseBody } from '../../http/parse-body.js';
+import { parseBody } from '@countersign/platform/nest';
 import { ClaimGrant, type ClaimedGrant } from './claim-grant.use-case.js';
 
 const ClaimGrantRequest = z.strictObject({ intentId: z.uuid() });

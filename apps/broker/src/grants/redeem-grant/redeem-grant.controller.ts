@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { parseBody } from '../../http/parse-body.js';
+import { parseBody } from '@countersign/platform/nest';
 import { RedeemGrant, type RedeemedGrant } from './redeem-grant.use-case.js';
 
 const RedeemGrantRequest = z.strictObject({

@@ -8,7 +8,7 @@ import {
 } from '@countersign/contracts';
 import type { Classification } from '@countersign/domain';
 
-export const POLICY_ACTOR = { kind: 'service', id: 'policy' } as const;
+import { POLICY_ACTOR } from '../../policy-actor.js';
 
 export interface OutgoingInput {
   submitted: EventOf<typeof IntentSubmittedV1>;
@@ -36,8 +36,10 @@ export function buildOutgoingEvents(input: OutgoingInput): CountersignEvent[] {
       policyVersion: input.policyVersion,
       ruleIds: c.ruleIds,
       reasons: c.reasons,
+      tags: c.tags,
       ...(c.review ? { review: c.review } : {}),
       ...(c.grant ? { grant: c.grant } : {}),
+      masked: c.masked,
     },
   });
   if (!input.review || !c.review) return [classified];
@@ -52,7 +54,12 @@ export function buildOutgoingEvents(input: OutgoingInput): CountersignEvent[] {
       intentHash: input.intentHash,
       requirement: c.review,
       expiresAt: input.review.expiresAt.toISOString(),
-      intent: input.submitted.data.intent,
+      // Reviewers see only the masked intent; the submitted one stays with policy and broker.
+      intent: c.masked.intent,
+      masked: c.masked.values,
+      ruleIds: c.ruleIds,
+      reasons: c.reasons,
+      tags: c.tags,
     },
   });
   return [classified, requested];

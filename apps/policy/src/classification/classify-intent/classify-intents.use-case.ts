@@ -4,6 +4,7 @@ import { EventPublisher } from '@countersign/platform/nats';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
 import type pg from 'pg';
 import { PG_POOL } from '@countersign/platform/nest';
+import { MaskTokens } from '../../masking/mask-tokens.js';
 import { PolicyStore } from '../../policy-loading/policy-store.js';
 import { readStoredOutgoing, recordClassifications, type RecordedEvent } from './record-classifications.js';
 import { planClassifications, type SubmittedEvent } from './plan-classifications.js';
@@ -35,6 +36,7 @@ export class ClassifyIntents {
     private readonly publisher: EventPublisher,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    private readonly maskTokens: MaskTokens,
   ) {}
 
   async execute(events: readonly SubmittedEvent[]): Promise<ClassifyIntentsResult> {
@@ -43,7 +45,7 @@ export class ClassifyIntents {
     const firsts = events.filter((e, i) => events.findIndex((o) => o.id.toLowerCase() === e.id.toLowerCase()) === i);
     const policy = this.store.current();
     // Planned for every event, fresh or not: the statement alone knows which are, and an unused plan costs only ids.
-    const plan = planClassifications(firsts, { policy, now: this.clock.now(), ids: this.ids });
+    const plan = planClassifications(firsts, { policy, now: this.clock.now(), ids: this.ids, tokenize: this.maskTokens.tokenize });
     const input = {
       consumer: POLICY_CONSUMER,
       policyVersion: policy.version,

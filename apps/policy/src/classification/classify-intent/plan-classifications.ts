@@ -1,5 +1,5 @@
 import type { CountersignEvent, EventOf, GrantTerms, IntentSubmittedV1, ReviewRequirement } from '@countersign/contracts';
-import { classify, intentHash, type Classification, type CompiledPolicy } from '@countersign/domain';
+import { classify, intentHash, type Classification, type CompiledPolicy, type Tokenizer } from '@countersign/domain';
 import type { IdGenerator } from '@countersign/platform/runtime';
 import { buildOutgoingEvents } from './build-outgoing-events.js';
 
@@ -37,6 +37,13 @@ export interface ClassificationPlan {
   withoutIntentId: string[];
 }
 
+export interface PlanContext {
+  policy: CompiledPolicy;
+  now: Date;
+  ids: IdGenerator;
+  tokenize: Tokenizer;
+}
+
 /**
  * Classifies a batch of submitted events in memory. Pure apart from the ids it draws, so the
  * statement that follows only writes. Within a batch the first event for an intent wins, as the
@@ -44,7 +51,7 @@ export interface ClassificationPlan {
  */
 export function planClassifications(
   events: readonly SubmittedEvent[],
-  ctx: { policy: CompiledPolicy; now: Date; ids: IdGenerator },
+  ctx: PlanContext,
 ): ClassificationPlan {
   const planned: PlannedClassification[] = [];
   const withoutIntentId: string[] = [];
@@ -65,15 +72,23 @@ export function planClassifications(
 function planOne(
   submitted: SubmittedEvent,
   intentId: string,
-  { policy, now, ids }: { policy: CompiledPolicy; now: Date; ids: IdGenerator },
+  { policy, now, ids, tokenize }: PlanContext,
 ): PlannedClassification {
   const { intent } = submitted.data;
   const hash = intentHash(intent);
   // Approvals and grants are bound to this hash; never trust one we cannot reproduce.
+  const classified = classify(policy, intent, { now, tokenize });
+  // The masked view is kept even then: the deny goes to audit and must not carry the secrets either.
   const classification: Classification =
     hash === submitted.data.intentHash
-      ? classify(policy, intent)
-      : { decision: 'deny', ruleIds: [], reasons: ['intent hash does not match the intent; refusing to classify'] };
+      ? classified
+      : {
+          decision: 'deny',
+          ruleIds: [],
+          reasons: ['intent hash does not match the intent; refusing to classify'],
+          tags: classified.tags,
+          masked: classified.masked,
+        };
 
   let review: ReviewRow | undefined;
   let reviewRef: { id: string; reviewRequestedEventId: string; expiresAt: Date } | undefined;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type { PolicyProblem } from '@countersign/contracts';
 import { canonicalJson, compilePolicy, PolicyDocument, type CompiledPolicy } from '@countersign/domain';
-import { PolicyValidationError, type PolicyProblem } from './policy-validation.error.js';
+import { PolicyValidationError } from './policy-validation.error.js';
+import { listYamlFiles, parseYamlSource, zodProblems, type YamlSource } from './yaml-source.js';
 
 export interface LoadedPolicy {
   compiled: CompiledPolicy;
@@ -13,11 +13,10 @@ export interface LoadedPolicy {
 
 interface ParsedFile {
   file: string;
+  source: YamlSource;
   raw: Record<string, unknown>;
   doc: PolicyDocument;
 }
-
-const POLICY_FILE = /\.ya?ml$/i;
 
 /** The rule id at `rules[i]` in the raw YAML, so a problem deep inside a rule still names the rule. */
 function ruleIdAt(raw: unknown, path: readonly PropertyKey[]): string | undefined {
@@ -28,40 +27,36 @@ function ruleIdAt(raw: unknown, path: readonly PropertyKey[]): string | undefine
   return typeof id === 'string' ? id : undefined;
 }
 
-function zodProblems(file: string, raw: unknown, error: z.ZodError): PolicyProblem[] {
-  return error.issues.map((issue) => {
-    const ruleId = ruleIdAt(raw, issue.path);
-    const message =
-      issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message;
-    return { file, ...(ruleId ? { ruleId } : {}), path: issue.path.map(String).join('.'), message };
-  });
-}
-
 async function parseFile(dir: string, file: string, problems: PolicyProblem[]): Promise<ParsedFile | undefined> {
   const text = await readFile(join(dir, file), 'utf8');
-  const yaml = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (yaml.errors.length > 0) {
-    for (const e of yaml.errors) problems.push({ file, path: '', message: `invalid YAML: ${e.message}` });
+  const parsedYaml = parseYamlSource(file, text);
+  if (!parsedYaml.ok) {
+    problems.push(...parsedYaml.problems);
     return undefined;
   }
-  const raw: unknown = yaml.toJS();
+  const { source, value: raw } = parsedYaml;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.push({ file, path: '', message: 'must be a YAML mapping (apiVersion, kind, rules)' });
+    problems.push({ file, line: source.lineOf([]) ?? 1, path: '', message: 'must be a YAML mapping (apiVersion, kind, rules)' });
     return undefined;
   }
   const parsed = PolicyDocument.safeParse(raw);
   if (!parsed.success) {
-    problems.push(...zodProblems(file, raw, parsed.error));
+    problems.push(...zodProblems(source, parsed.error, (path) => ({ ruleId: ruleIdAt(raw, path) })));
     return undefined;
   }
-  return { file, raw: raw as Record<string, unknown>, doc: parsed.data };
+  return { file, source, raw: raw as Record<string, unknown>, doc: parsed.data };
+}
+
+function at(file: ParsedFile, path: readonly PropertyKey[]): { file: string; line?: number } {
+  const line = file.source.lineOf(path);
+  return line === undefined ? { file: file.file } : { file: file.file, line };
 }
 
 /**
  * Document-level settings may be stated in any file, but two files stating different values is an error:
  * silently picking one would make the effective default depend on file names.
  */
-function mergeSetting<K extends 'defaultEffect' | 'defaultApprovers'>(
+function mergeSetting<K extends 'defaultEffect' | 'defaultApprovers' | 'defaultTtl'>(
   files: ParsedFile[],
   key: K,
   problems: PolicyProblem[],
@@ -71,20 +66,46 @@ function mergeSetting<K extends 'defaultEffect' | 'defaultApprovers'>(
   if (!first) return undefined;
   for (const other of explicit.slice(1)) {
     if (canonicalJson(other.doc[key]) !== canonicalJson(first.doc[key])) {
-      problems.push({ file: other.file, path: key, message: `conflicts with ${key} in ${first.file}` });
+      problems.push({ ...at(other, [key]), path: key, message: `conflicts with ${key} in ${first.file}` });
     }
   }
   return first.doc[key];
 }
 
+/** Like mergeSetting, for the one nested setting: which detectors scan strings. */
+function mergeDetectors(files: ParsedFile[], problems: PolicyProblem[]): PolicyDocument['masking']['detectors'] | undefined {
+  const explicit = files.filter((f) => {
+    const masking = f.raw['masking'];
+    return typeof masking === 'object' && masking !== null && (masking as Record<string, unknown>)['detectors'] !== undefined;
+  });
+  const first = explicit[0];
+  if (!first) return undefined;
+  const sorted = (f: ParsedFile) => canonicalJson([...f.doc.masking.detectors].sort());
+  for (const other of explicit.slice(1)) {
+    if (sorted(other) !== sorted(first)) {
+      problems.push({
+        ...at(other, ['masking', 'detectors']),
+        path: 'masking.detectors',
+        message: `conflicts with masking.detectors in ${first.file}`,
+      });
+    }
+  }
+  return first.doc.masking.detectors;
+}
+
 function mergeDocuments(files: ParsedFile[], problems: PolicyProblem[]): PolicyDocument {
   const owner = new Map<string, string>();
-  for (const { file, doc } of files) {
-    doc.rules.forEach((rule, i) => {
+  for (const parsed of files) {
+    parsed.doc.rules.forEach((rule, i) => {
       const previous = owner.get(rule.id);
       if (previous !== undefined) {
-        problems.push({ file, ruleId: rule.id, path: `rules.${i}.id`, message: `duplicate rule id, already defined in ${previous}` });
-      } else owner.set(rule.id, file);
+        problems.push({
+          ...at(parsed, ['rules', i, 'id']),
+          ruleId: rule.id,
+          path: `rules.${i}.id`,
+          message: `duplicate rule id, already defined in ${previous}`,
+        });
+      } else owner.set(rule.id, parsed.file);
     });
   }
   // Parsing an empty document fills in the language's own defaults for anything no file states.
@@ -93,6 +114,13 @@ function mergeDocuments(files: ParsedFile[], problems: PolicyProblem[]): PolicyD
     ...defaults,
     defaultEffect: mergeSetting(files, 'defaultEffect', problems) ?? defaults.defaultEffect,
     defaultApprovers: mergeSetting(files, 'defaultApprovers', problems) ?? defaults.defaultApprovers,
+    defaultTtl: mergeSetting(files, 'defaultTtl', problems) ?? defaults.defaultTtl,
+    // Lists add up across files: a file can only add a tag or a masked path, never take one away.
+    classify: files.flatMap((f) => f.doc.classify),
+    masking: {
+      paths: [...new Set(files.flatMap((f) => f.doc.masking.paths))].sort(),
+      detectors: mergeDetectors(files, problems) ?? defaults.masking.detectors,
+    },
     rules: files.flatMap((f) => f.doc.rules),
   };
 }
@@ -105,10 +133,7 @@ function mergeDocuments(files: ParsedFile[], problems: PolicyProblem[]): PolicyD
 export async function loadPolicyDir(dir: string): Promise<LoadedPolicy> {
   let names: string[];
   try {
-    names = (await readdir(dir, { withFileTypes: true }))
-      .filter((e) => e.isFile() && POLICY_FILE.test(e.name))
-      .map((e) => e.name)
-      .sort();
+    names = await listYamlFiles(dir);
   } catch (error) {
     throw new PolicyValidationError(dir, [{ file: dir, path: '', message: `cannot read directory: ${(error as Error).message}` }]);
   }

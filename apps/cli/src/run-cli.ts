@@ -1,0 +1,22 @@
+import { CommanderError } from 'commander';
+import { buildProgram } from './program.js';
+import { CliError, ExitCode } from './shared/cli-error.js';
+import type { CliIo } from './shared/cli-io.js';
+
+/** Runs one command line and returns its exit code; never exits the process itself, so tests run it in-process. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await buildProgram(io).parseAsync([...argv], { from: 'user' });
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.err(`error: ${error.message.replace(/\s*\n\s*/g, ' ')}`);
+      return error.exitCode;
+    }
+    // commander has already printed its message; --help and --version end here with 0.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    // Only a bug gets here: the stack is what a bug report needs.
+    io.err(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return ExitCode.Internal;
+  }
+}

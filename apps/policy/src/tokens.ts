@@ -1,0 +1,2 @@
+/** DI tokens for values that have no class of their own. */
+export const LOGGER = Symbol('policy.logger');
