@@ -93,4 +93,48 @@ for (const n of SIZES) {
     `${String(n).padStart(5)}  ${`${full.p50}/${full.p99}`.padEnd(18)} ${`${rulesOnly.p50}/${rulesOnly.p99}`.padEnd(20)} ${`${baseline.p50}/${baseline.p99}`.padEnd(18)} ${ratio}`,
   );
 }
+// Catastrophic backtracking guard: the worst of several pathological 8 KB strings through the detectors
+// (masking scans every string of args). Reported, not asserted: figures belong in benchmarks.
+const fill = (unit) => unit.repeat(Math.ceil(8192 / unit.length)).slice(0, 8192);
+
+const ADVERSARIAL = {
+  letters: fill('a'),
+  digits: fill('1'),
+  'spaced digits': fill('1 '),
+  'digit groups': fill('4111 '),
+  'dashed groups': fill('1234-'),
+  'at signs': fill('a@'),
+  'dotted labels': fill('a.'),
+  'e-mail without TLD': fill('a@' + 'b.'.repeat(100)),
+  schemes: fill('a://'),
+  'url users': fill('a://b:'),
+  'long url users': fill('ab://' + 'c'.repeat(60) + ':'),
+  'slashes and colons': fill('//a:'),
+  colons: fill('a:'),
+  'password keys': fill('password='),
+  'quoted passwords': fill('password:"\\'),
+  'escaped quotes': fill('password:\\"\\\\'),
+  'JWT headers': fill('eyJaaaa.'),
+  eyJ: fill('eyJ'),
+  'PEM begins': fill('-----BEGIN PRIVATE KEY-----'),
+  'PEM words': fill('-----BEGIN A A A A A A '),
+  bearers: fill('Bearer '),
+  'authorization headers': fill('authorization: basic '),
+  'AWS prefixes': fill('AKIA'),
+  'AWS secret names': fill('aws_secret_access_key='),
+  dashes: fill('-'),
+  mixed: fill('x://u:p@h.io a@b.co 4111 1111 1111 1111 password=x '),
+};
+
+const adversarialPolicy = policyOf(10);
+let worst = { name: '', ms: 0 };
+for (const [name, text] of Object.entries(ADVERSARIAL)) {
+  const intent = { ...intents[0], args: { text }, justification: 'adversarial' };
+  const started = performance.now();
+  classify(adversarialPolicy, intent, ctx);
+  const ms = performance.now() - started;
+  if (ms > worst.ms) worst = { name, ms: +ms.toFixed(2) };
+}
+results.adversarial = { strings: Object.keys(ADVERSARIAL).length, bytes: 8192, worst };
+console.log(`adversarial 8 KB argument strings (${Object.keys(ADVERSARIAL).length} kinds): worst ${worst.ms} ms (${worst.name})`);
 await writeFile(`${root}test/bench/policy-results.json`, JSON.stringify(results, null, 2) + '\n');

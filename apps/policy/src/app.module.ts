@@ -2,6 +2,8 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import { TokenVerifier, tokenVerifierConfigFromEnv } from '@countersign/platform/auth';
 import type { Logger } from '@countersign/platform/logging';
+import { PgOutbox } from '@countersign/platform/db';
+import { EventPublisher } from '@countersign/platform/nats';
 import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import type { LoadedPolicy } from '@countersign/policy-files';
@@ -13,6 +15,11 @@ import { ExplainIntent } from './explanation/explain-intent/explain-intent.use-c
 import { MaskTokens } from './masking/mask-tokens.js';
 import { PolicyStore } from './policy-loading/policy-store.js';
 import { PolicyReloader, RELOAD_SETTINGS, type ReloadSettings } from './policy-loading/reload-policy/policy-reloader.js';
+import { RecordVote } from './reviewing/record-vote/record-vote.use-case.js';
+import { VoteCastHandler } from './reviewing/record-vote/vote-cast.handler.js';
+import { VotesController } from './reviewing/record-vote/votes.controller.js';
+import { ReviewTimerLoop, TIMER_SETTINGS, type TimerSettings } from './reviewing/run-timers/review-timer-loop.js';
+import { RunReviewTimers } from './reviewing/run-timers/run-review-timers.use-case.js';
 import { LOGGER } from './tokens.js';
 
 export const SERVICE_NAME = 'policy';
@@ -31,6 +38,8 @@ export class AppModule {
    */
   static forRoot(config: PolicyConfig, deps: PolicyAppDeps): DynamicModule {
     const reload: ReloadSettings = { dir: config.POLICY_DIR, intervalMs: config.POLICY_RELOAD_INTERVAL_MS };
+    // Outbox events normally go out right after commit; the relay only picks up what a crash left.
+    const timers: TimerSettings = { intervalMs: config.POLICY_TIMER_INTERVAL_MS, outboxGraceMs: 5_000 };
     return {
       module: AppModule,
       imports: [
@@ -38,19 +47,33 @@ export class AppModule {
         // One batch transaction at a time plus readiness probes: a few connections are plenty.
         PgPoolModule.forRoot(config.DATABASE_URL, { max: 4 }),
       ],
-      controllers: [HealthController, IntentSubmittedHandler, ExplainIntentController],
+      controllers: [HealthController, IntentSubmittedHandler, VoteCastHandler, ExplainIntentController, VotesController],
       providers: [
         postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
         { provide: LOGGER, useValue: deps.logger },
         { provide: PolicyStore, useValue: new PolicyStore(deps.policy) },
         { provide: MaskTokens, useValue: deps.maskTokens },
         { provide: RELOAD_SETTINGS, useValue: reload },
+        { provide: TIMER_SETTINGS, useValue: timers },
+        {
+          provide: PgOutbox,
+          inject: [EventPublisher],
+          useFactory: (publisher: EventPublisher) =>
+            new PgOutbox({
+              schema: 'policy',
+              publish: (events) => publisher.publishAll(events),
+              onPublishFailed: (err, count) => deps.logger.warn({ err, count }, 'outbox publish failed; the relay retries'),
+            }),
+        },
         { provide: TokenVerifier, useFactory: () => TokenVerifier.fromConfig(tokenVerifierConfigFromEnv(config)) },
         { provide: Clock, useClass: SystemClock },
         { provide: IdGenerator, useClass: UuidV7Generator },
         ClassifyIntents,
         ExplainIntent,
         PolicyReloader,
+        RecordVote,
+        RunReviewTimers,
+        ReviewTimerLoop,
       ],
     };
   }

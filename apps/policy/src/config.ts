@@ -15,6 +15,8 @@ export const PolicyConfigSchema = z
     POLICY_MASK_KEY_FILE: z.string().min(1, 'a file holding the masking key (at least 32 bytes)'),
     /** How often the policy directory is checked for changes, besides file-system notifications. */
     POLICY_RELOAD_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+    /** How often review timers (reminders, escalation, expiry) and the outbox relay run. */
+    POLICY_TIMER_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
   })
   .superRefine(checkDevIssuerEnv);
 export type PolicyConfig = z.infer<typeof PolicyConfigSchema>;

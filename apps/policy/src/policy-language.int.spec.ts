@@ -1,14 +1,9 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { INestApplication } from '@nestjs/common';
-import pg from 'pg';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createEvent,
   IntentSubmittedV1,
-  SubjectFilters,
   type CountersignEvent,
   type EventOf,
   type Intent,
@@ -18,17 +13,12 @@ import {
   type ReviewRequestedV1,
 } from '@countersign/contracts';
 import { intentHash } from '@countersign/domain';
-import { DevIssuer, type DemoIdentity } from '@countersign/platform/auth';
-import { applyMigrations } from '@countersign/platform/db';
-import { createLogger } from '@countersign/platform/logging';
-import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
+import type { DemoIdentity } from '@countersign/platform/auth';
+import { EventPublisher } from '@countersign/platform/nats';
 import { UuidV7Generator } from '@countersign/platform/runtime';
-import { createTestDatabase, expectEventually, startNatsServer, type RunningNats, type TestDatabase } from '@countersign/testing';
-import { createPolicyApp } from './bootstrap.js';
-import { PolicyConfigSchema } from './config.js';
+import { expectEventually } from '@countersign/testing';
+import { startPolicyHarness, type PolicyHarness } from './policy-harness.spec.js';
 
-const DEMO_POLICY = join(dirname(fileURLToPath(import.meta.url)), '../../../policies/demo');
-const logger = createLogger('policy-language-test', 'silent');
 const ids = new UuidV7Generator();
 
 const alice: DemoIdentity = { name: 'alice', kind: 'user', groups: ['platform'], scopes: ['intents:write', 'policy:explain'] };
@@ -40,56 +30,15 @@ type Activated = EventOf<typeof PolicyActivatedV1>;
 type Rejected = EventOf<typeof PolicyRejectedV1>;
 
 describe('policy language in the running service (real NATS + Postgres, a policy directory on disk)', () => {
-  let nats: RunningNats;
-  let db: TestDatabase;
-  let app: INestApplication;
-  let nc: NatsConnection;
-  let sql: pg.Pool;
-  let baseUrl: string;
-  let work: string;
-  let policyDir: string;
-  let issuer: DevIssuer;
-  const seen: CountersignEvent[] = [];
-  const ofType = <T extends CountersignEvent>(type: string) => seen.filter((e) => e.type === type) as T[];
+  let h: PolicyHarness;
+  const ofType = <T extends CountersignEvent>(type: string) => h.seen.filter((e) => e.type === type) as T[];
   const classifiedFor = (intentId: string) => ofType<Classified>('intent.classified').filter((e) => e.intentId === intentId);
 
   beforeAll(async () => {
-    [nats, db] = await Promise.all([startNatsServer(), createTestDatabase('cs_policy_lang')]);
-    await applyMigrations(db.url);
-    sql = new pg.Pool({ connectionString: db.url, max: 2 });
-    nc = await connectNats({ url: nats.url, name: 'policy-language-test' });
-    const sub = nc.subscribe(SubjectFilters.all);
-    void (async () => {
-      for await (const m of sub) seen.push(m.json<CountersignEvent>());
-    })();
-    work = await mkdtemp(join(tmpdir(), 'cs-policy-lang-'));
-    policyDir = join(work, 'policy');
-    await cp(DEMO_POLICY, policyDir, { recursive: true });
-    await writeFile(join(work, 'mask.key'), 'an-integration-test-masking-key-0123456789');
-    issuer = await DevIssuer.loadOrCreate(join(work, 'dev-issuer'));
-    const config = PolicyConfigSchema.parse({
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      POLICY_DIR: policyDir,
-      POLICY_MASK_KEY_FILE: join(work, 'mask.key'),
-      POLICY_RELOAD_INTERVAL_MS: '200',
-      DEV_ISSUER_ENABLED: 'true',
-      DEV_ISSUER_JWKS_FILE: issuer.jwksFile,
-    });
-    app = await createPolicyApp(config, logger);
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
+    h = await startPolicyHarness({ database: 'cs_policy_lang', env: { POLICY_RELOAD_INTERVAL_MS: '200' } });
   });
-
   afterAll(async () => {
-    await app?.close();
-    await nc?.drain();
-    await sql?.end();
-    await nats?.stop();
-    await db?.drop();
-    await rm(work, { recursive: true, force: true });
+    await h?.stop();
   });
 
   function submitted(intent: Omit<Intent, 'requester'>) {
@@ -111,8 +60,8 @@ describe('policy language in the running service (real NATS + Postgres, a policy
 
   async function explain(body: unknown, who?: DemoIdentity, raw?: string) {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (who) headers['authorization'] = `Bearer ${await issuer.mint(who)}`;
-    const res = await fetch(`${baseUrl}/v1/policy/explain`, { method: 'POST', headers, body: raw ?? JSON.stringify(body) });
+    if (who) headers['authorization'] = `Bearer ${await h.issuer.mint(who)}`;
+    const res = await fetch(`${h.baseUrl}/v1/policy/explain`, { method: 'POST', headers, body: raw ?? JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
@@ -142,9 +91,9 @@ describe('policy language in the running service (real NATS + Postgres, a policy
       },
       justification: 'finance asked; contact jane.doe@example.com',
     });
-    await new EventPublisher(nc, logger).publish(event);
+    await new EventPublisher(h.nc, h.logger).publish(event);
     const out = await expectEventually(() => {
-      const events = seen.filter((e) => e.intentId === event.intentId && e.type !== 'intent.submitted');
+      const events = h.seen.filter((e) => e.intentId === event.intentId && e.type !== 'intent.submitted');
       expect(events.map((e) => e.type)).toEqual(['intent.classified', 'review.requested']);
       return events as [Classified, Requested];
     });
@@ -158,7 +107,7 @@ describe('policy language in the running service (real NATS + Postgres, a policy
     expect(classified.data.masked?.intent).toEqual(requested.data.intent);
     // What reviewers see is a keyed hash: stable for equal values, so two requests can be compared.
     const again = submitted({ ...event.data.intent, justification: 'again; contact jane.doe@example.com' });
-    await new EventPublisher(nc, logger).publish(again);
+    await new EventPublisher(h.nc, h.logger).publish(again);
     const second = await expectEventually(() => {
       const [c] = classifiedFor(again.intentId!);
       expect(c).toBeDefined();
@@ -168,7 +117,7 @@ describe('policy language in the running service (real NATS + Postgres, a policy
   });
 
   it('reloads a changed policy while intents flow: each intent decided once, by the version in force', async () => {
-    const publisher = new EventPublisher(nc, logger);
+    const publisher = new EventPublisher(h.nc, h.logger);
     const flow: ReturnType<typeof devQuery>[] = [];
     let changed = false;
     const started = Date.now();
@@ -179,7 +128,7 @@ describe('policy language in the running service (real NATS + Postgres, a policy
       if (!changed && Date.now() - started > 800) {
         changed = true;
         await writeFile(
-          join(policyDir, '40-freeze.yaml'),
+          join(h.policyDir, '40-freeze.yaml'),
           'apiVersion: countersign.dev/v1\nkind: Policy\nrules:\n  - id: freeze-dev-queries\n    effect: deny\n    match: { action: [db.query], env: [dev] }\n    reason: change freeze\n',
         );
       }
@@ -204,7 +153,7 @@ describe('policy language in the running service (real NATS + Postgres, a policy
     const firstNew = decisions.findIndex((d) => d.policyVersion === newVersion);
     expect(firstNew).toBeGreaterThan(0);
     expect(decisions.slice(firstNew).every((d) => d.policyVersion === newVersion)).toBe(true);
-    const { rows } = await sql.query('SELECT count(*)::int AS n FROM policy.decisions WHERE intent_id = ANY($1::uuid[])', [
+    const { rows } = await h.sql.query('SELECT count(*)::int AS n FROM policy.decisions WHERE intent_id = ANY($1::uuid[])', [
       flow.map((e) => e.intentId),
     ]);
     expect(rows[0].n).toBe(flow.length);
@@ -226,7 +175,7 @@ describe('policy language in the running service (real NATS + Postgres, a policy
       '    reason: typo',
       '',
     ].join('\n');
-    await writeFile(join(policyDir, '50-broken.yaml'), broken);
+    await writeFile(join(h.policyDir, '50-broken.yaml'), broken);
     const [rejected] = await expectEventually(() => {
       const r = ofType<Rejected>('policy.rejected');
       expect(r).toHaveLength(1);
@@ -240,7 +189,7 @@ describe('policy language in the running service (real NATS + Postgres, a policy
       ]),
     );
     const probe = devQuery();
-    await new EventPublisher(nc, logger).publish(probe);
+    await new EventPublisher(h.nc, h.logger).publish(probe);
     const [decided] = await expectEventually(() => {
       const c = classifiedFor(probe.intentId!);
       expect(c).toHaveLength(1);
@@ -248,11 +197,11 @@ describe('policy language in the running service (real NATS + Postgres, a policy
     });
     expect(decided!.data).toMatchObject({ policyVersion: inForce, decision: 'deny', ruleIds: ['allow-db-query-nonprod', 'freeze-dev-queries'] });
     // Writing the same broken content again is not a new refusal.
-    await writeFile(join(policyDir, '50-broken.yaml'), broken);
+    await writeFile(join(h.policyDir, '50-broken.yaml'), broken);
     await new Promise((r) => setTimeout(r, 1_000));
     expect(ofType<Rejected>('policy.rejected')).toHaveLength(1);
     // Removing it leaves the version in force unchanged: nothing to announce.
-    await rm(join(policyDir, '50-broken.yaml'));
+    await rm(join(h.policyDir, '50-broken.yaml'));
     await new Promise((r) => setTimeout(r, 1_000));
     expect(ofType<Activated>('policy.activated').at(-1)!.data.policyVersion).toBe(inForce);
   });
@@ -266,8 +215,8 @@ describe('policy language in the running service (real NATS + Postgres, a policy
     };
 
     it('explains a decision for the caller, rule by rule, masked, and stores nothing', async () => {
-      const before = await sql.query('SELECT count(*)::int AS n FROM policy.decisions');
-      const eventsBefore = seen.length;
+      const before = await h.sql.query('SELECT count(*)::int AS n FROM policy.decisions');
+      const eventsBefore = h.seen.length;
       const res = await explain(k8s, alice);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
@@ -282,8 +231,8 @@ describe('policy language in the running service (real NATS + Postgres, a policy
       expect(JSON.stringify(res.body)).not.toContain(k8s.args.token);
       expect((res.body['masked'] as { intent: Intent }).intent.requester.subject).toBe('alice');
       await new Promise((r) => setTimeout(r, 300));
-      expect((await sql.query('SELECT count(*)::int AS n FROM policy.decisions')).rows[0].n).toBe(before.rows[0].n);
-      expect(seen.slice(eventsBefore).filter((e) => e.type !== 'policy.activated' && e.type !== 'policy.rejected')).toEqual([]);
+      expect((await h.sql.query('SELECT count(*)::int AS n FROM policy.decisions')).rows[0].n).toBe(before.rows[0].n);
+      expect(h.seen.slice(eventsBefore).filter((e) => e.type !== 'policy.activated' && e.type !== 'policy.rejected')).toEqual([]);
     });
 
     it('refuses a missing token, a token without the scope, a requester in the body and bad JSON', async () => {

@@ -1,10 +1,6 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { INestApplication } from '@nestjs/common';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createEvent,
@@ -12,72 +8,33 @@ import {
   IntentSubmittedV1,
   ReviewRequestedV1,
   STREAM_NAME,
-  SubjectFilters,
   type CountersignEvent,
   type Intent,
 } from '@countersign/contracts';
 import { intentHash } from '@countersign/domain';
-import { applyMigrations } from '@countersign/platform/db';
 import { createLogger } from '@countersign/platform/logging';
-import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
+import { EventPublisher, type NatsConnection } from '@countersign/platform/nats';
 import { UuidV7Generator } from '@countersign/platform/runtime';
-import {
-  createTestDatabase,
-  expectEventually,
-  startNatsServer,
-  type RunningNats,
-  type TestDatabase,
-} from '@countersign/testing';
-import { createPolicyApp } from './bootstrap.js';
+import { expectEventually } from '@countersign/testing';
 import { ClassifyIntents } from './classification/classify-intent/classify-intents.use-case.js';
-import { PolicyConfigSchema } from './config.js';
+import { startPolicyHarness, type PolicyHarness } from './policy-harness.spec.js';
 
-const DEMO_POLICY = join(dirname(fileURLToPath(import.meta.url)), '../../../policies/demo');
 const logger = createLogger('policy-test', 'silent');
 const ids = new UuidV7Generator();
 
 describe('policy service (real NATS + Postgres)', () => {
-  let nats: RunningNats;
-  let db: TestDatabase;
-  let app: INestApplication;
+  let h: PolicyHarness;
   let nc: NatsConnection;
   let sql: pg.Pool;
-  let baseUrl: string;
-  let keyDir: string;
-  /** Every message seen on countersign.> by a plain subscriber, republished copies included. */
-  const seen: CountersignEvent[] = [];
+  let app: INestApplication;
+  let seen: CountersignEvent[];
 
   beforeAll(async () => {
-    [nats, db] = await Promise.all([startNatsServer(), createTestDatabase('cs_policy')]);
-    await applyMigrations(db.url);
-    sql = new pg.Pool({ connectionString: db.url, max: 2 });
-    nc = await connectNats({ url: nats.url, name: 'policy-test' });
-    const sub = nc.subscribe(SubjectFilters.all);
-    void (async () => {
-      for await (const m of sub) seen.push(m.json<CountersignEvent>());
-    })();
-    keyDir = await mkdtemp(join(tmpdir(), 'cs-policy-key-'));
-    await writeFile(join(keyDir, 'mask.key'), 'k'.repeat(32));
-    const config = PolicyConfigSchema.parse({
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      POLICY_DIR: DEMO_POLICY,
-      POLICY_MASK_KEY_FILE: join(keyDir, 'mask.key'),
-    });
-    app = await createPolicyApp(config, logger);
-    await app.listen(0, '127.0.0.1');
-    baseUrl = await app.getUrl();
+    h = await startPolicyHarness({ database: 'cs_policy' });
+    ({ nc, sql, app, seen } = h);
   });
-
   afterAll(async () => {
-    await app?.close();
-    await nc?.drain();
-    await sql?.end();
-    await nats?.stop();
-    await db?.drop();
-    await rm(keyDir, { recursive: true, force: true });
+    await h?.stop();
   });
 
   function submitted(action: string, env: string) {
@@ -101,7 +58,7 @@ describe('policy service (real NATS + Postgres)', () => {
   const outgoingFor = (intentId: string) => seen.filter((e) => e.intentId === intentId && e.type !== 'intent.submitted');
 
   it('answers /readyz when NATS and Postgres are reachable', async () => {
-    const res = await fetch(`${baseUrl}/readyz`);
+    const res = await fetch(`${h.baseUrl}/readyz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ checks: { nats: 'ok', postgres: 'ok' } });
   });

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { defineEvent, EventId, type EventDefinition } from './envelope.js';
 import { Intent, Sha256Hex } from './intent.js';
+import {
+  ReviewEscalatedV1,
+  ReviewExpiringV1,
+  ReviewVoteCastV1,
+  ReviewVoteRecordedV1,
+  ReviewVoteRefusedV1,
+} from './review-events.js';
 
 const Decision = z.enum(['allow', 'deny', 'review']);
 export type Decision = z.infer<typeof Decision>;
@@ -96,7 +103,12 @@ const ReviewOutcome = z.object({
 export const IntentApprovedV1 = defineEvent(
   'intent.approved',
   1,
-  ReviewOutcome.extend({ grant: GrantTerms, approvers: z.array(z.string()).min(1) }),
+  ReviewOutcome.extend({
+    grant: GrantTerms,
+    approvers: z.array(z.string()).min(1),
+    /** Approved by the requester under a break-glass rule; a post-hoc review follows. */
+    breakGlass: z.boolean().default(false),
+  }),
 );
 export const IntentRejectedV1 = defineEvent('intent.rejected', 1, ReviewOutcome);
 export const IntentExpiredV1 = defineEvent('intent.expired', 1, ReviewOutcome);
@@ -177,6 +189,11 @@ export const ALL_EVENTS = [
   IntentClassifiedV1,
   ReviewRequestedV1,
   ReviewNotifiedV1,
+  ReviewVoteCastV1,
+  ReviewVoteRecordedV1,
+  ReviewVoteRefusedV1,
+  ReviewEscalatedV1,
+  ReviewExpiringV1,
   IntentApprovedV1,
   IntentRejectedV1,
   IntentExpiredV1,

@@ -1,4 +1,5 @@
 export * from './envelope.js';
 export * from './intent.js';
 export * from './events.js';
+export * from './review-events.js';
 export * from './create-event.js';

@@ -16,3 +16,4 @@ export {
   type ProcessOnceOptions,
 } from './process-once.js';
 export { processOnceBatch, type ProcessOnceBatchKey, type ProcessOnceBatchResult } from './process-once-batch.js';
+export { PgOutbox, OUTBOX_SCHEMAS, type OutboxSchema, type PgOutboxOptions } from './pg-outbox.js';

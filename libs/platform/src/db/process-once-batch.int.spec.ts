@@ -77,7 +77,7 @@ describe('processOnceBatch', () => {
     const key = { schema: 'notifier' as const, consumer: 'test' };
     const insertDelivery = (client: pg.PoolClient) =>
       client.query(
-        `INSERT INTO notifier.deliveries (id, review_id, intent_id, channel, status) VALUES ($1, $2, $3, 'slack', 'sent')`,
+        `INSERT INTO notifier.deliveries (id, review_id, intent_id, channel, status) VALUES ($1, $2, $3, 'slack', 'delivered')`,
         [deliveryId, uuidv7(), uuidv7()],
       );
     await expect(

@@ -48,7 +48,7 @@ describe('processOnce', () => {
     const deliveryId = uuidv7();
     const insert = (tx: Parameters<Parameters<typeof processOnce>[2]>[0]) =>
       tx.delivery.create({
-        data: { id: deliveryId, reviewId: uuidv7(), intentId: uuidv7(), channel: 'slack', status: 'sent' },
+        data: { id: deliveryId, reviewId: uuidv7(), intentId: uuidv7(), channel: 'slack', status: 'delivered' },
       });
     await expect(
       processOnce(prisma, { schema: 'notifier', consumer: 'test', eventId }, async (tx) => {

@@ -45,9 +45,11 @@ export class ClassifyIntents {
     const firsts = events.filter((e, i) => events.findIndex((o) => o.id.toLowerCase() === e.id.toLowerCase()) === i);
     const policy = this.store.current();
     // Planned for every event, fresh or not: the statement alone knows which are, and an unused plan costs only ids.
-    const plan = planClassifications(firsts, { policy, now: this.clock.now(), ids: this.ids, tokenize: this.maskTokens.tokenize });
+    const now = this.clock.now();
+    const plan = planClassifications(firsts, { policy, now, ids: this.ids, tokenize: this.maskTokens.tokenize });
     const input = {
       consumer: POLICY_CONSUMER,
+      now,
       policyVersion: policy.version,
       events: firsts.map((e) => ({ eventId: e.id.toLowerCase(), intentId: e.intentId })),
       planned: plan.planned,

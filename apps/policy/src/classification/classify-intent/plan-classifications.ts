@@ -1,5 +1,5 @@
-import type { CountersignEvent, EventOf, GrantTerms, IntentSubmittedV1, ReviewRequirement } from '@countersign/contracts';
-import { classify, intentHash, type Classification, type CompiledPolicy, type Tokenizer } from '@countersign/domain';
+import type { CountersignEvent, EventOf, GrantTerms, IntentSubmittedV1, Requester, ReviewRequirement } from '@countersign/contracts';
+import { classify, intentHash, nextTimerAt, type Classification, type CompiledPolicy, type Tokenizer } from '@countersign/domain';
 import type { IdGenerator } from '@countersign/platform/runtime';
 import { buildOutgoingEvents } from './build-outgoing-events.js';
 
@@ -18,8 +18,11 @@ export interface DecisionRow {
 export interface ReviewRow {
   id: string;
   intentId: string;
+  intentHash: string;
+  requester: Requester;
   requirement: ReviewRequirement;
   expiresAt: Date;
+  nextTimerAt: Date;
 }
 
 export interface PlannedClassification {
@@ -95,7 +98,16 @@ function planOne(
   if (classification.decision === 'review' && classification.review) {
     const expiresAt = new Date(now.getTime() + classification.review.ttlSeconds * 1000);
     reviewRef = { id: ids.next(), reviewRequestedEventId: ids.next(), expiresAt };
-    review = { id: reviewRef.id, intentId, requirement: classification.review, expiresAt };
+    const requirement = classification.review;
+    review = {
+      id: reviewRef.id,
+      intentId,
+      intentHash: hash,
+      requester: intent.requester,
+      requirement,
+      expiresAt,
+      nextTimerAt: nextTimerAt({ openedAt: now, expiresAt, requirement, escalatedSteps: 0, reminded: false }),
+    };
   }
   const outgoing = buildOutgoingEvents({
     submitted,

@@ -4,6 +4,7 @@ import type { PlannedClassification } from './plan-classifications.js';
 
 export interface RecordInput {
   consumer: string;
+  now: Date;
   policyVersion: string;
   /** Every distinct event id of the batch (lower case), each with its intent (null when it has none). */
   events: readonly { eventId: string; intentId: string | null }[];
@@ -49,9 +50,10 @@ export async function recordClassifications(pool: pg.Pool, input: RecordInput): 
        ON CONFLICT (intent_id) DO NOTHING
        RETURNING intent_id
      ), r AS (
-       INSERT INTO policy.reviews (id, intent_id, state, requirement, expires_at)
-       SELECT t.id, t.intent_id, 'pending', t.requirement, t.expires_at
-       FROM unnest($13::uuid[], $14::uuid[], $15::jsonb[], $16::timestamptz[]) AS t(id, intent_id, requirement, expires_at)
+       INSERT INTO policy.reviews (id, intent_id, state, requirement, expires_at, intent_hash, requester, next_timer_at, created_at)
+       SELECT t.id, t.intent_id, 'pending', t.requirement, t.expires_at, t.intent_hash, t.requester, t.next_timer_at, $21
+       FROM unnest($13::uuid[], $14::uuid[], $15::jsonb[], $16::timestamptz[], $18::text[], $19::jsonb[], $20::timestamptz[])
+         AS t(id, intent_id, requirement, expires_at, intent_hash, requester, next_timer_at)
        WHERE t.intent_id IN (SELECT intent_id FROM d)
      ), m AS (
        INSERT INTO policy.processed_events (event_id, consumer, outgoing)
@@ -82,6 +84,11 @@ export async function recordClassifications(pool: pg.Pool, input: RecordInput): 
       reviews.map((r) => JSON.stringify(r.requirement)),
       reviews.map((r) => r.expiresAt.toISOString()),
       input.events.map((e) => JSON.stringify(outgoingOf.get(e.eventId) ?? [])),
+      reviews.map((r) => r.intentHash),
+      reviews.map((r) => JSON.stringify(r.requester)),
+      reviews.map((r) => r.nextTimerAt.toISOString()),
+      // The review opens when it was planned, so that its timers and its stored expiry agree exactly.
+      input.now.toISOString(),
     ],
   );
   return new Map(result.rows.map((r) => [r.event_id, { fresh: r.fresh, outgoing: r.outgoing }]));

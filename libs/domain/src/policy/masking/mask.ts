@@ -11,7 +11,7 @@ export interface MaskSpec {
    * its shape (keys are never masked) and every leaf below it becomes a token.
    */
   paths: readonly string[];
-  /** Detectors that scan every string not masked by path (args at any depth and justification). Default: all. */
+  /** Detectors that scan every string not masked by path (args at any depth, justification). Default: all. */
   detectors?: readonly DetectorName[];
 }
 
@@ -45,8 +45,10 @@ export interface CompiledMask {
   readonly detectors: readonly DetectorName[];
   /** @internal */ readonly scan: Scanner;
   /** @internal */ readonly argsMatcher: PathMatcher;
-  /** @internal Reason of each args pattern, by the matcher's pattern index. */ readonly argsReasons: readonly string[];
-  /** @internal Reason when a pattern names the justification. */ readonly justificationReason: string | undefined;
+  /** @internal Reason of each args pattern, by the matcher's pattern index. */
+  readonly argsReasons: readonly string[];
+  /** @internal Reason when a pattern names the justification. */
+  readonly justificationReason: string | undefined;
 }
 
 type Json = Intent['args'][string];
@@ -73,7 +75,8 @@ export function compileMaskSpec(spec: MaskSpec): CompiledMask {
   const detectors = spec.detectors ?? DETECTOR_NAMES;
   for (const name of detectors) {
     if (!isDetectorName(name)) {
-      throw new MaskSpecError(`unknown detector '${String(name)}'; known: ${DETECTOR_NAMES.join(', ')}`, String(name));
+      const known = DETECTOR_NAMES.join(', ');
+      throw new MaskSpecError(`unknown detector '${String(name)}'; known: ${known}`, String(name));
     }
   }
   // Canonical order, which is also the precedence between overlapping detections.
@@ -116,7 +119,8 @@ function maskValue(value: Json, path: string, states: MatchState, run: Run): Jso
   if (typeof value === 'string') return maskText(value, path, MAX_ARG_STRING, run);
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    return value.map((item, i) => maskValue(item, `${path}.${i}`, run.mask.argsMatcher.step(states, String(i)), run));
+    const matcher = run.mask.argsMatcher;
+    return value.map((item, i) => maskValue(item, `${path}.${i}`, matcher.step(states, String(i)), run));
   }
   return maskObject(value, path, states, run);
 }
@@ -145,8 +149,11 @@ function maskWhole(value: Json, path: string, reason: string, run: Run): Json {
  * the cost, and this loop is most of maskIntent's time.
  */
 function setOwn(target: Record<string, Json>, key: string, value: Json): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }
 
 function maskLeaf(text: string, path: string, reason: string, run: Run): string {
@@ -184,5 +191,6 @@ function sortUnique(masked: MaskedValue[]): MaskedValue[] {
     seen.add(key);
     return true;
   });
-  return unique.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return unique.sort((a, b) => order(a.path, b.path) || order(a.reason, b.reason));
 }

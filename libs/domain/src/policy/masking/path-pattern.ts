@@ -29,7 +29,8 @@ export function parseMaskPath(pattern: string): ParsedMaskPath | string {
       : `${quoted}: justification is a single string; name it alone`;
   }
   if (root !== 'args') {
-    return `${quoted}: only args.… paths and justification can be masked (action, resource and requester are not arguments)`;
+    const why = 'action, resource and requester are not arguments';
+    return `${quoted}: only args.… paths and justification can be masked (${why})`;
   }
   if (segments.length === 0) return `${quoted}: name an argument (args.query) or use args.** for all arguments`;
 
@@ -45,7 +46,8 @@ export function parseMaskPath(pattern: string): ParsedMaskPath | string {
     fixed++;
     if (segment === ANY_ONE) continue;
     if (segment.includes('*')) {
-      return `${quoted}: ${where} '${segment}': '*' and '**' must be whole segments (partial wildcards are not supported)`;
+      const why = 'partial wildcards are not supported';
+      return `${quoted}: ${where} '${segment}': '*' and '**' must be whole segments (${why})`;
     }
     if (segment.length > MAX_KEY_LENGTH) {
       return `${quoted}: ${where} is longer than ${MAX_KEY_LENGTH} characters, the longest argument key`;
@@ -54,7 +56,8 @@ export function parseMaskPath(pattern: string): ParsedMaskPath | string {
     if (/[\u0000-\u001f\u007f]/.test(segment)) return `${quoted}: ${where} contains a control character`;
   }
   if (fixed > MAX_ARGS_DEPTH) {
-    return `${quoted}: ${fixed} segments below args, but arguments nest at most ${MAX_ARGS_DEPTH} deep, so it can never match`;
+    const why = `arguments nest at most ${MAX_ARGS_DEPTH} deep, so it can never match`;
+    return `${quoted}: ${fixed} segments below args, but ${why}`;
   }
   return { root, segments };
 }

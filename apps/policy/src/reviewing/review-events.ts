@@ -1,0 +1,106 @@
+import {
+  createEvent,
+  IntentApprovedV1,
+  IntentExpiredV1,
+  IntentRejectedV1,
+  ReviewEscalatedV1,
+  ReviewExpiringV1,
+  ReviewVoteRecordedV1,
+  ReviewVoteRefusedV1,
+  type CountersignEvent,
+  type VoteRefusal,
+} from '@countersign/contracts';
+import type { CountedVote, VoteRequest } from '@countersign/domain';
+import type { IdGenerator } from '@countersign/platform/runtime';
+import { POLICY_ACTOR } from '../policy-actor.js';
+import type { LockedReview } from './review-store.js';
+
+/** Builds the events of one review change; every event is caused by the vote or timer that made it. */
+export class ReviewEvents {
+  constructor(
+    private readonly ids: IdGenerator,
+    private readonly now: Date,
+    private readonly causationId?: string,
+  ) {}
+
+  private envelope(intentId: string | null) {
+    return {
+      id: this.ids.next(),
+      occurredAt: this.now,
+      intentId,
+      actor: POLICY_ACTOR,
+      ...(this.causationId ? { causationId: this.causationId } : {}),
+    };
+  }
+
+  recorded(review: LockedReview, vote: CountedVote, approvals: number): CountersignEvent {
+    return createEvent(ReviewVoteRecordedV1, {
+      ...this.envelope(review.intentId),
+      data: {
+        reviewId: review.snapshot.id,
+        intentHash: review.snapshot.intentHash,
+        decision: vote.decision,
+        ...(vote.reason ? { reason: vote.reason } : {}),
+        voter: vote.voter,
+        channel: vote.channel,
+        breakGlass: vote.breakGlass,
+        approvals,
+        quorum: review.snapshot.requirement.quorum,
+      },
+    });
+  }
+
+  refused(reviewId: string, intentId: string | null, vote: VoteRequest, code: VoteRefusal, reason: string): CountersignEvent {
+    return createEvent(ReviewVoteRefusedV1, {
+      ...this.envelope(intentId),
+      data: { reviewId, decision: vote.decision, voter: vote.voter, channel: vote.channel, code, reason },
+    });
+  }
+
+  approved(review: LockedReview, votes: readonly CountedVote[]): CountersignEvent {
+    const approving = votes.filter((v) => v.decision === 'approve');
+    const breakGlass = approving.some((v) => v.breakGlass);
+    const reason = approving.find((v) => v.breakGlass)?.reason;
+    return createEvent(IntentApprovedV1, {
+      ...this.envelope(review.intentId),
+      data: {
+        reviewId: review.snapshot.id,
+        intentHash: review.snapshot.intentHash,
+        grant: review.grant,
+        approvers: approving.map((v) => v.voter.subject),
+        breakGlass,
+        ...(reason ? { reason } : {}),
+      },
+    });
+  }
+
+  rejected(review: LockedReview, vote: CountedVote): CountersignEvent {
+    return createEvent(IntentRejectedV1, {
+      ...this.envelope(review.intentId),
+      data: { reviewId: review.snapshot.id, intentHash: review.snapshot.intentHash, reason: `${vote.voter.subject}: ${vote.reason ?? 'rejected'}` },
+    });
+  }
+
+  expired(review: LockedReview): CountersignEvent {
+    const ttl = review.snapshot.requirement.ttlSeconds;
+    return createEvent(IntentExpiredV1, {
+      ...this.envelope(review.intentId),
+      data: { reviewId: review.snapshot.id, intentHash: review.snapshot.intentHash, reason: `no decision within ${ttl} s` },
+    });
+  }
+
+  escalated(review: LockedReview, step: number): CountersignEvent {
+    const s = review.snapshot.requirement.escalation[step]!;
+    return createEvent(ReviewEscalatedV1, {
+      ...this.envelope(review.intentId),
+      data: { reviewId: review.snapshot.id, intentHash: review.snapshot.intentHash, afterSeconds: s.afterSeconds, groups: s.groups },
+    });
+  }
+
+  expiring(review: LockedReview): CountersignEvent {
+    return createEvent(ReviewExpiringV1, {
+      ...this.envelope(review.intentId),
+      data: { reviewId: review.snapshot.id, intentHash: review.snapshot.intentHash, expiresAt: review.snapshot.expiresAt.toISOString() },
+    });
+  }
+}
