@@ -17,3 +17,4 @@ export {
 } from './process-once.js';
 export { processOnceBatch, type ProcessOnceBatchKey, type ProcessOnceBatchResult } from './process-once-batch.js';
 export { PgOutbox, OUTBOX_SCHEMAS, type OutboxSchema, type PgOutboxOptions } from './pg-outbox.js';
+export { inTransaction } from './pg-transaction.js';

@@ -4,7 +4,7 @@ import { RetryLaterError } from '@countersign/platform/nats';
 import { Clock } from '@countersign/platform/runtime';
 import type pg from 'pg';
 import { PG_POOL } from '@countersign/platform/nest';
-import { inTransaction } from '../../infra/transaction.js';
+import { inTransaction } from '@countersign/platform/db';
 import { IntentChanges } from '../intent-changes.js';
 import { applicableOf, foldEvents, type Applicable } from './fold.js';
 import { lockIntents, recordAndWrite } from './read-model.store.js';

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import type { CountersignEvent, VoteRefusal } from '@countersign/contracts';
 import { decideVote, type ReviewState, type VoteRequest } from '@countersign/domain';
-import { PgOutbox } from '@countersign/platform/db';
+import { inTransaction, PgOutbox } from '@countersign/platform/db';
 import { PG_POOL } from '@countersign/platform/nest';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
 import { ReviewEvents } from '../review-events.js';
@@ -46,32 +46,23 @@ export class RecordVote {
   ) {}
 
   async execute(cmd: VoteCommand): Promise<RecordVoteResult> {
-    const client = await this.pool.connect();
-    let result: RecordVoteResult;
-    try {
-      await client.query('BEGIN');
+    const result = await inTransaction(this.pool, async (client) => {
       const fresh = await client.query(
         `INSERT INTO policy.processed_events (event_id, consumer) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
         [cmd.eventId, VOTES_CONSUMER],
       );
       if (fresh.rowCount === 0) {
-        const stored = await client.query<{ outgoing: CountersignEvent[] }>('SELECT outgoing FROM policy.processed_events WHERE event_id = $1', [cmd.eventId]);
-        await client.query('ROLLBACK');
         // Nothing to publish again: the first run wrote its events to the outbox, which publishes them.
+        const stored = await client.query<{ outgoing: CountersignEvent[] }>('SELECT outgoing FROM policy.processed_events WHERE event_id = $1', [cmd.eventId]);
         const outgoing = stored.rows[0]?.outgoing ?? [];
         return { verdict: verdictOf(outgoing), duplicate: true, outgoing };
       }
-      result = await this.decide(client, cmd);
-      await client.query('UPDATE policy.processed_events SET outgoing = $2 WHERE event_id = $1', [cmd.eventId, JSON.stringify(result.outgoing)]);
-      await this.outbox.write(client, result.outgoing);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-    await this.outbox.publish(this.pool, result.outgoing);
+      const decided = await this.decide(client, cmd);
+      await client.query('UPDATE policy.processed_events SET outgoing = $2 WHERE event_id = $1', [cmd.eventId, JSON.stringify(decided.outgoing)]);
+      await this.outbox.write(client, decided.outgoing);
+      return decided;
+    });
+    if (!result.duplicate) await this.outbox.publish(this.pool, result.outgoing);
     return result;
   }
 

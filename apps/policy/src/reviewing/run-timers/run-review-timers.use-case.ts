@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import type { CountersignEvent } from '@countersign/contracts';
 import { dueTimers, nextTimerAt } from '@countersign/domain';
-import { PgOutbox } from '@countersign/platform/db';
+import { inTransaction, PgOutbox } from '@countersign/platform/db';
 import { PG_POOL } from '@countersign/platform/nest';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
 import { ReviewEvents } from '../review-events.js';
@@ -30,9 +30,7 @@ export class RunReviewTimers {
     const now = this.clock.now();
     const events = new ReviewEvents(this.ids, now);
     const outgoing: CountersignEvent[] = [];
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       for (const review of await reviewStore.lockDue(client, now, BATCH)) {
         const due = dueTimers(review.snapshot, now);
         if (due.expire) {
@@ -51,13 +49,7 @@ export class RunReviewTimers {
         });
       }
       await this.outbox.write(client, outgoing);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
     await this.outbox.publish(this.pool, outgoing);
     return outgoing;
   }
