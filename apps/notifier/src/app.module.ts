@@ -1,30 +1,89 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import type { PrismaClient } from '@countersign/platform/db';
 import type { Logger } from '@countersign/platform/logging';
 import { HealthController, NatsModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
+import { BackgroundTasks } from './background-tasks.js';
+import { ConsoleChannel } from './channels/console/console.channel.js';
+import { REVIEW_CHANNELS, type ReviewChannel } from './channels/review-channel.js';
+import type { Secret } from './channels/slack/secret.js';
+import { SlackChannel } from './channels/slack/slack.channel.js';
 import type { NotifierConfig } from './config.js';
 import { DatabaseModule, PRISMA } from './database/prisma.provider.js';
+import { DeliveryStore } from './delivery/delivery-store.js';
+import { DeliveryWorker, type DeliverySettings } from './delivery/delivery-worker.js';
+import { Directory } from './directory/directory.js';
 import { NotifyReviewers } from './notification/notify-reviewers/notify-reviewers.use-case.js';
 import { ReviewRequestedHandler } from './notification/notify-reviewers/review-requested.handler.js';
+import { RecordOutcome } from './review-progress/record-outcome.use-case.js';
+import { RecordVote } from './review-progress/record-vote.use-case.js';
+import { ReviewEventsHandler } from './review-progress/review-events.handler.js';
+import { TellRefusedVoter } from './review-progress/tell-refused-voter.use-case.js';
+import { HandleSlackInteraction } from './slack-interactions/handle-interaction.use-case.js';
+import { ReplayGuard } from './slack-interactions/replay-guard.js';
+import { SlackInteractionsController } from './slack-interactions/slack-interactions.controller.js';
+import { SlackVotes } from './slack-interactions/slack-votes.js';
+import { LOGGER, NOTIFIER_SETTINGS, SLACK_SIGNING_SECRET } from './tokens.js';
 
 export const SERVICE_NAME = 'notifier';
 
+/** What boot read from files before Nest starts (secrets, directory). */
+export interface NotifierDeps {
+  logger: Logger;
+  directory: Directory;
+  slack?: { channel: SlackChannel; signingSecret: Secret; timeoutMs: number };
+  /** Tests pin the time (e.g. Slack's 5-minute window). */
+  clock?: Clock;
+}
+
+function deliverySettings(config: NotifierConfig, slackTimeoutMs: number | undefined): DeliverySettings {
+  return {
+    intervalMs: config.NOTIFIER_RETRY_INTERVAL_MS,
+    baseMs: config.NOTIFIER_RETRY_BASE_MS,
+    maxMs: config.NOTIFIER_RETRY_MAX_MS,
+    // Post, announce and update, each bounded by the Slack timeout, plus slack for the database.
+    leaseMs: 3 * (slackTimeoutMs ?? 1_000) + 5_000,
+    batchSize: 16,
+  };
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: NotifierConfig, deps: { logger: Logger }): DynamicModule {
+  static forRoot(config: NotifierConfig, deps: NotifierDeps): DynamicModule {
+    const channels: ReviewChannel[] = [new ConsoleChannel(), ...(deps.slack ? [deps.slack.channel] : [])];
+    const slackProviders: Provider[] = deps.slack
+      ? [
+          { provide: SlackChannel, useValue: deps.slack.channel },
+          { provide: SLACK_SIGNING_SECRET, useValue: deps.slack.signingSecret },
+          ReplayGuard,
+          SlackVotes,
+          HandleSlackInteraction,
+        ]
+      : [];
+    const slackControllers: Type[] = deps.slack ? [SlackInteractionsController] : [];
     return {
       module: AppModule,
       imports: [
         NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
         DatabaseModule.forRoot(config.DATABASE_URL),
       ],
-      controllers: [HealthController, ReviewRequestedHandler],
+      controllers: [HealthController, ReviewRequestedHandler, ReviewEventsHandler, ...slackControllers],
       providers: [
         postgresPing(PRISMA, (prisma: PrismaClient) => prisma.$queryRaw`SELECT 1`),
-        { provide: Clock, useClass: SystemClock },
+        { provide: Clock, useValue: deps.clock ?? new SystemClock() },
         { provide: IdGenerator, useClass: UuidV7Generator },
+        { provide: LOGGER, useValue: deps.logger },
+        { provide: Directory, useValue: deps.directory },
+        { provide: REVIEW_CHANNELS, useValue: channels },
+        { provide: NOTIFIER_SETTINGS, useValue: deliverySettings(config, deps.slack?.timeoutMs) },
+        BackgroundTasks,
+        DeliveryStore,
+        DeliveryWorker,
         NotifyReviewers,
+        RecordOutcome,
+        RecordVote,
+        TellRefusedVoter,
+        ...slackProviders,
       ],
     };
   }

@@ -92,4 +92,13 @@ describe('notifier service (real NATS + Postgres)', () => {
     const res = await fetch(`${await app.getUrl()}/readyz`);
     expect(res.status).toBe(200);
   });
+
+  it('has no Slack endpoint while Slack is off', async () => {
+    const res = await fetch(`${await app.getUrl()}/v1/slack/interactions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'payload=%7B%7D',
+    });
+    expect(res.status).toBe(404);
+  });
 });

@@ -42,7 +42,8 @@ describe('policy service (real NATS + Postgres)', () => {
       action,
       // Not customers: the demo policy classifies those as pii, which these tests are not about.
       resource: { kind: 'db', id: 'orders', env, tags: [] },
-      args: { table: 'orders' },
+      // Distinct args: identical pending intents of one requester would share a review.
+      args: { table: 'orders', request: ids.next() },
       justification: 'quarterly report',
       requester: { kind: 'pipeline', subject: 'ci-deployer', issuer: 'urn:test', groups: ['pipelines'], owner: 'alice' },
     };

@@ -65,6 +65,8 @@ export const IntentClassifiedV1 = defineEvent(
     /** The intent's own tags merged with the policy's classification; a requester cannot drop one. */
     tags: z.array(z.string()).default([]),
     review: ReviewRequirement.optional(),
+    /** The review that decides this intent; identical pending intents of one requester share one. */
+    reviewId: z.uuid().optional(),
     grant: GrantTerms.optional(),
     /** Always set by the policy service; optional only so that fixtures of other services stay small. */
     masked: MaskedView.optional(),

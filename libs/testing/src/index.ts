@@ -1,3 +1,4 @@
 export * from './nats-server.js';
 export * from './eventually.js';
 export * from './postgres.js';
+export * from './fake-slack.js';

@@ -51,3 +51,28 @@ CREATE TABLE "policy"."outbox" (
 
 -- CreateIndex
 CREATE INDEX "outbox_published_at_created_at_idx" ON "policy"."outbox"("published_at", "created_at");
+
+-- Identical pending intents (same intent hash, same requester) share one review: agents retry, and
+-- reviewers must not see a hundred copies. The partial unique index makes two policy copies racing to
+-- open the same review fail one batch, which is retried and then joins the review the other opened.
+-- AlterTable
+ALTER TABLE "policy"."reviews" ADD COLUMN "requester_key" TEXT;
+
+-- CreateIndex (partial: Prisma's schema language cannot state it, hence hand-written)
+CREATE UNIQUE INDEX "reviews_pending_dedup_key" ON "policy"."reviews"("intent_hash", "requester_key") WHERE "state" = 'pending';
+
+-- Every intent a review decides, the one that opened it included.
+-- CreateTable
+CREATE TABLE "policy"."review_intents" (
+    "intent_id" UUID NOT NULL,
+    "review_id" UUID NOT NULL,
+    "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "review_intents_pkey" PRIMARY KEY ("intent_id")
+);
+
+-- CreateIndex
+CREATE INDEX "review_intents_review_id_idx" ON "policy"."review_intents"("review_id");
+
+-- AddForeignKey
+ALTER TABLE "policy"."review_intents" ADD CONSTRAINT "review_intents_review_id_fkey" FOREIGN KEY ("review_id") REFERENCES "policy"."reviews"("id") ON DELETE RESTRICT ON UPDATE CASCADE;

@@ -57,36 +57,44 @@ export class ReviewEvents {
     });
   }
 
-  approved(review: LockedReview, votes: readonly CountedVote[]): CountersignEvent {
+  /** One outcome event per intent the review decides (identical intents share a review). */
+  approved(review: LockedReview, votes: readonly CountedVote[]): CountersignEvent[] {
     const approving = votes.filter((v) => v.decision === 'approve');
     const breakGlass = approving.some((v) => v.breakGlass);
     const reason = approving.find((v) => v.breakGlass)?.reason;
-    return createEvent(IntentApprovedV1, {
-      ...this.envelope(review.intentId),
-      data: {
-        reviewId: review.snapshot.id,
-        intentHash: review.snapshot.intentHash,
-        grant: review.grant,
-        approvers: approving.map((v) => v.voter.subject),
-        breakGlass,
-        ...(reason ? { reason } : {}),
-      },
-    });
+    return review.intentIds.map((intentId) =>
+      createEvent(IntentApprovedV1, {
+        ...this.envelope(intentId),
+        data: {
+          reviewId: review.snapshot.id,
+          intentHash: review.snapshot.intentHash,
+          grant: review.grant,
+          approvers: approving.map((v) => v.voter.subject),
+          breakGlass,
+          ...(reason ? { reason } : {}),
+        },
+      }),
+    );
   }
 
-  rejected(review: LockedReview, vote: CountedVote): CountersignEvent {
-    return createEvent(IntentRejectedV1, {
-      ...this.envelope(review.intentId),
-      data: { reviewId: review.snapshot.id, intentHash: review.snapshot.intentHash, reason: `${vote.voter.subject}: ${vote.reason ?? 'rejected'}` },
-    });
+  rejected(review: LockedReview, vote: CountedVote): CountersignEvent[] {
+    const reason = `${vote.voter.subject}: ${vote.reason ?? 'rejected'}`;
+    return review.intentIds.map((intentId) =>
+      createEvent(IntentRejectedV1, {
+        ...this.envelope(intentId),
+        data: { reviewId: review.snapshot.id, intentHash: review.snapshot.intentHash, reason },
+      }),
+    );
   }
 
-  expired(review: LockedReview): CountersignEvent {
-    const ttl = review.snapshot.requirement.ttlSeconds;
-    return createEvent(IntentExpiredV1, {
-      ...this.envelope(review.intentId),
-      data: { reviewId: review.snapshot.id, intentHash: review.snapshot.intentHash, reason: `no decision within ${ttl} s` },
-    });
+  expired(review: LockedReview): CountersignEvent[] {
+    const reason = `no decision within ${review.snapshot.requirement.ttlSeconds} s`;
+    return review.intentIds.map((intentId) =>
+      createEvent(IntentExpiredV1, {
+        ...this.envelope(intentId),
+        data: { reviewId: review.snapshot.id, intentHash: review.snapshot.intentHash, reason },
+      }),
+    );
   }
 
   escalated(review: LockedReview, step: number): CountersignEvent {

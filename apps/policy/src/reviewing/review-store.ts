@@ -5,7 +5,10 @@ import type { CountedVote, ReviewSnapshot, ReviewState } from '@countersign/doma
 /** A review under its row lock, with what its outcome events need besides the snapshot. */
 export interface LockedReview {
   snapshot: ReviewSnapshot;
+  /** The intent that opened the review. */
   intentId: string;
+  /** Every intent the review decides: the opener and identical intents that joined it. */
+  intentIds: string[];
   grant: GrantTerms;
 }
 
@@ -21,10 +24,12 @@ interface ReviewRow {
   escalated_steps: number;
   reminded: boolean;
   grant_terms: GrantTerms | null;
+  intent_ids: string[] | null;
 }
 
 const SELECT_REVIEW = `SELECT r.id, r.intent_id, r.state, r.requirement, r.expires_at, r.created_at,
-       coalesce(r.intent_hash, d.intent_hash) AS intent_hash, r.requester, r.escalated_steps, r.reminded, d.grant_terms
+       coalesce(r.intent_hash, d.intent_hash) AS intent_hash, r.requester, r.escalated_steps, r.reminded, d.grant_terms,
+       (SELECT array_agg(ri.intent_id::text ORDER BY ri.created_at, ri.intent_id) FROM policy.review_intents ri WHERE ri.review_id = r.id) AS intent_ids
   FROM policy.reviews r JOIN policy.decisions d ON d.intent_id = r.intent_id`;
 
 async function withVotes(client: pg.PoolClient, rows: ReviewRow[]): Promise<LockedReview[]> {
@@ -41,6 +46,7 @@ async function withVotes(client: pg.PoolClient, rows: ReviewRow[]): Promise<Lock
       .map((v) => ({ voter: v.voter, decision: v.decision, channel: v.channel, breakGlass: v.break_glass, ...(v.reason ? { reason: v.reason } : {}) }));
     return {
       intentId: row.intent_id,
+      intentIds: row.intent_ids ?? [row.intent_id],
       grant: row.grant_terms,
       snapshot: {
         id: row.id,
@@ -72,6 +78,17 @@ export const reviewStore = {
       [now, limit],
     );
     return withVotes(client, rows);
+  },
+
+  /** Pending reviews by dedup key (intent hash + requester), for the intents of a batch. */
+  async pendingByKey(pool: pg.Pool, keys: ReadonlyArray<{ intentHash: string; requesterKey: string }>): Promise<Array<{ id: string; intentHash: string; requesterKey: string }>> {
+    if (keys.length === 0) return [];
+    const { rows } = await pool.query<{ id: string; intent_hash: string; requester_key: string }>(
+      `SELECT id, intent_hash, requester_key FROM policy.reviews
+       WHERE state = 'pending' AND (intent_hash, requester_key) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [keys.map((k) => k.intentHash), keys.map((k) => k.requesterKey)],
+    );
+    return rows.map((r) => ({ id: r.id, intentHash: r.intent_hash, requesterKey: r.requester_key }));
   },
 
   /** The intent a review belongs to, for events about the review written before it is locked. */

@@ -30,6 +30,10 @@ rules:
     approvers: [security]
     ttl: 1h
     escalation: [{ after: 1s, notify: [leads] }]
+  - id: copies
+    match: { action: [db.copy] }
+    effect: review
+    approvers: [security]
   - id: glass
     match: { action: [compute.instance.create] }
     effect: review
@@ -55,22 +59,27 @@ describe('reviews: votes over the API and NATS, timers (real NATS + Postgres)', 
     await h?.stop();
   });
 
-  /** Submits an intent and resolves with its review id once policy has opened the review. */
-  async function openReview(action: string, requester: Partial<Intent['requester']> = {}) {
+  /** `copy` names identical intents (they share a review); by default every intent is distinct. */
+  function submittedEvent(action: string, requester: Partial<Intent['requester']> = {}, copy: string = ids.next()) {
     const intent: Intent = {
       action,
       resource: { kind: 'db', id: 'orders', env: 'prod', tags: [] },
-      args: {},
+      args: { request: copy },
       justification: 'review test',
       requester: { kind: 'pipeline', subject: 'ci-deployer', issuer: DEV_ISSUER, groups: ['pipelines'], owner: 'carl', ...requester },
     };
-    const submitted = createEvent(IntentSubmittedV1, {
+    return createEvent(IntentSubmittedV1, {
       id: ids.next(),
       occurredAt: new Date(),
       intentId: ids.next(),
       actor: { kind: intent.requester.kind, id: intent.requester.subject, issuer: DEV_ISSUER },
       data: { intent, intentHash: intentHash(intent) },
     });
+  }
+
+  /** Submits an intent and resolves with its review id once policy has opened the review. */
+  async function openReview(action: string, requester: Partial<Intent['requester']> = {}) {
+    const submitted = submittedEvent(action, requester);
     await new EventPublisher(h.nc, h.logger).publish(submitted);
     const intentId = submitted.intentId!;
     const reviewId = await expectEventually(() => {
@@ -198,5 +207,39 @@ describe('reviews: votes over the API and NATS, timers (real NATS + Postgres)', 
       status: 403,
       body: { error: { code: 'BREAK_GLASS_NOT_ALLOWED' } },
     });
+  });
+
+  it('joins 50 identical pending submissions into one review, and decides all 50 with one vote', async () => {
+    const copies = Array.from({ length: 50 }, () => submittedEvent('db.copy', {}, 'same'));
+    const other = submittedEvent('db.copy', { subject: 'another-pipeline' }, 'same');
+    await new EventPublisher(h.nc, h.logger).publishAll([...copies.slice(0, 20), other, ...copies.slice(20)]);
+    const classified = await expectEventually(() =>
+      copies.map((c) => {
+        const [e] = forIntent(c.intentId!, 'intent.classified');
+        expect(e).toBeDefined();
+        return e as { data: { reviewId?: string } };
+      }),
+    );
+    const reviewIds = new Set(classified.map((c) => c.data.reviewId));
+    expect(reviewIds.size).toBe(1);
+    const [reviewId] = [...reviewIds] as [string];
+    const requested = h.seen.filter((e) => e.type === 'review.requested' && (e as { data: { reviewId: string } }).data.reviewId === reviewId);
+    expect(requested).toHaveLength(1);
+    // Another requester asking the same is another review.
+    await expectEventually(() => expect(forIntent(other.intentId!, 'review.requested')).toHaveLength(1));
+    expect(await vote(reviewId, bob, { decision: 'approve' })).toMatchObject({ status: 200, body: { state: 'approved' } });
+    await expectEventually(() => {
+      for (const c of copies) expect(forIntent(c.intentId!, 'intent.approved')).toHaveLength(1);
+    });
+    expect(forIntent(other.intentId!, 'intent.approved')).toEqual([]);
+    // Once decided, the same intent again opens a new review.
+    const later = submittedEvent('db.copy', {}, 'same');
+    await new EventPublisher(h.nc, h.logger).publish(later);
+    const laterReview = await expectEventually(() => {
+      const [r] = forIntent(later.intentId!, 'review.requested');
+      expect(r).toBeDefined();
+      return (r as { data: { reviewId: string } }).data.reviewId;
+    });
+    expect(laterReview).not.toBe(reviewId);
   });
 });

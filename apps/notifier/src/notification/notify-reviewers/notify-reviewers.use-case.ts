@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   createEvent,
@@ -9,15 +10,11 @@ import {
 import { processOnce, type Prisma, type PrismaClient } from '@countersign/platform/db';
 import { EventPublisher } from '@countersign/platform/nats';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
+import { REVIEW_CHANNELS, type ReviewChannel } from '../../channels/review-channel.js';
 import { PRISMA } from '../../database/prisma.provider.js';
+import { DeliveryWorker } from '../../delivery/delivery-worker.js';
 
 export const NOTIFIER_CONSUMER = 'notifier';
-
-/**
- * The only channel today: the review waits in the console and the API, which list pending reviews.
- * Slack, Teams and webhooks are a later issue; they will post outside the transaction and record the
- * message reference afterwards, since a chat API call cannot be rolled back.
- */
 export const CONSOLE_CHANNEL = 'console';
 
 export class MissingIntentIdError extends Error {
@@ -33,7 +30,17 @@ export interface NotifyReviewersResult {
   outgoing: CountersignEvent[];
 }
 
-/** review.requested → one delivery per channel → review.notified, exactly once per review event. */
+/** 128 random bits, URL-safe: what a Slack button carries next to the review id. */
+function newNonce(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * review.requested → the review stored, one delivery row per enabled channel → review.notified.
+ * Internal channels (the console) are delivered inside the transaction. External ones (Slack) are only
+ * recorded as pending here: a chat post cannot be rolled back, so it happens after commit, in the
+ * delivery worker, which retries it with backoff while the other channels are long done.
+ */
 @Injectable()
 export class NotifyReviewers {
   constructor(
@@ -41,6 +48,8 @@ export class NotifyReviewers {
     private readonly publisher: EventPublisher,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
+    @Inject(REVIEW_CHANNELS) private readonly channels: ReviewChannel[],
+    private readonly worker: DeliveryWorker,
   ) {}
 
   async execute(requested: EventOf<typeof ReviewRequestedV1>): Promise<NotifyReviewersResult> {
@@ -49,34 +58,49 @@ export class NotifyReviewers {
     const result = await processOnce(
       this.prisma,
       { schema: 'notifier', consumer: NOTIFIER_CONSUMER, eventId: requested.id },
-      (tx) => this.deliver(tx, requested, intentId),
+      (tx) => this.record(tx, requested, intentId),
     );
     await this.publisher.publishAll(result.outgoing);
+    // Also on a duplicate: a redelivery is a good moment to retry a post that has not gone out yet.
+    if (this.channels.some((c) => c.external)) this.worker.kick();
     return result;
   }
 
-  private async deliver(
+  private async record(
     tx: Prisma.TransactionClient,
     requested: EventOf<typeof ReviewRequestedV1>,
     intentId: string,
   ): Promise<CountersignEvent[]> {
-    const deliveryId = this.ids.next();
     const { reviewId } = requested.data;
-    // unique(review_id, channel): a second review.requested for the same review notifies nobody twice.
-    const inserted = await tx.delivery.createMany({
-      data: [{ id: deliveryId, reviewId, intentId, channel: CONSOLE_CHANNEL, status: 'delivered' }],
+    const now = this.clock.now();
+    await tx.notifierReview.createMany({
+      data: [{ reviewId, intentId, requestedEventId: requested.id, review: requested.data }],
       skipDuplicates: true,
     });
-    if (inserted.count === 0) return [];
-    return [
-      createEvent(ReviewNotifiedV1, {
-        id: this.ids.next(),
-        occurredAt: this.clock.now(),
-        intentId,
-        actor: { kind: 'service', id: 'notifier' },
-        causationId: requested.id,
-        data: { reviewId, channel: CONSOLE_CHANNEL, deliveryId },
-      }),
-    ];
+    const outgoing: CountersignEvent[] = [];
+    for (const channel of this.channels) {
+      const deliveryId = this.ids.next();
+      const notifiedEventId = this.ids.next();
+      const row = channel.external
+        ? { status: 'pending', nonce: newNonce(), nextAttemptAt: now }
+        : { status: 'delivered', deliveredAt: now, notifiedAt: now };
+      // unique(review_id, channel): a second review.requested for the same review notifies nobody twice.
+      const inserted = await tx.delivery.createMany({
+        data: [{ id: deliveryId, reviewId, intentId, channel: channel.name, notifiedEventId, ...row }],
+        skipDuplicates: true,
+      });
+      if (inserted.count === 0 || channel.external) continue;
+      outgoing.push(
+        createEvent(ReviewNotifiedV1, {
+          id: notifiedEventId,
+          occurredAt: now,
+          intentId,
+          actor: { kind: 'service', id: 'notifier' },
+          causationId: requested.id,
+          data: { reviewId, channel: channel.name, deliveryId },
+        }),
+      );
+    }
+    return outgoing;
   }
 }

@@ -19,6 +19,8 @@ export interface OutgoingInput {
   now: Date;
   classifiedEventId: string;
   review?: { id: string; reviewRequestedEventId: string; expiresAt: Date };
+  /** An identical pending intent's review this one joins: no second review.requested. */
+  joinedReviewId?: string;
 }
 
 /** The events one classification produces, in the order they must be published. */
@@ -38,6 +40,7 @@ export function buildOutgoingEvents(input: OutgoingInput): CountersignEvent[] {
       reasons: c.reasons,
       tags: c.tags,
       ...(c.review ? { review: c.review } : {}),
+      ...(input.review || input.joinedReviewId ? { reviewId: input.review?.id ?? input.joinedReviewId } : {}),
       ...(c.grant ? { grant: c.grant } : {}),
       masked: c.masked,
     },

@@ -7,7 +7,8 @@ import { PG_POOL } from '@countersign/platform/nest';
 import { MaskTokens } from '../../masking/mask-tokens.js';
 import { PolicyStore } from '../../policy-loading/policy-store.js';
 import { readStoredOutgoing, recordClassifications, type RecordedEvent } from './record-classifications.js';
-import { planClassifications, type SubmittedEvent } from './plan-classifications.js';
+import { reviewStore } from '../../reviewing/review-store.js';
+import { planClassifications, requesterKey, type SubmittedEvent } from './plan-classifications.js';
 
 export const POLICY_CONSUMER = 'policy';
 
@@ -46,7 +47,8 @@ export class ClassifyIntents {
     const policy = this.store.current();
     // Planned for every event, fresh or not: the statement alone knows which are, and an unused plan costs only ids.
     const now = this.clock.now();
-    const plan = planClassifications(firsts, { policy, now, ids: this.ids, tokenize: this.maskTokens.tokenize });
+    const pendingReviews = await this.pendingReviewsFor(firsts);
+    const plan = planClassifications(firsts, { policy, now, ids: this.ids, tokenize: this.maskTokens.tokenize, pendingReviews });
     const input = {
       consumer: POLICY_CONSUMER,
       now,
@@ -67,6 +69,13 @@ export class ClassifyIntents {
     // After commit: a crash here leaves the events stored for the redelivery to publish.
     await this.publisher.publishAll(result.outgoing);
     return result;
+  }
+
+  /** Reviews still pending for any intent of the batch, so that an identical intent joins instead of opening one. */
+  private async pendingReviewsFor(events: readonly SubmittedEvent[]): Promise<Map<string, string>> {
+    const keys = events.map((e) => ({ intentHash: e.data.intentHash, requesterKey: requesterKey(e.data.intent.requester) }));
+    const found = await reviewStore.pendingByKey(this.pool, keys);
+    return new Map(found.map((r) => [`${r.intentHash}|${r.requesterKey}`, r.id]));
   }
 }
 

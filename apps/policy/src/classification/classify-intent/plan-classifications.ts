@@ -29,7 +29,12 @@ export interface PlannedClassification {
   eventId: string;
   intentId: string;
   decision: DecisionRow;
+  /** A new review this intent opens. */
   review?: ReviewRow;
+  /** The review this intent is decided by (new or joined); undefined unless the decision is review. */
+  reviewId?: string;
+  /** True when the intent joins a review that was pending before this batch. */
+  joinedExisting?: boolean;
   /** Published only if the decision row is really inserted (the intent was not decided before). */
   outgoing: CountersignEvent[];
 }
@@ -45,6 +50,21 @@ export interface PlanContext {
   now: Date;
   ids: IdGenerator;
   tokenize: Tokenizer;
+  /** Pending reviews by dedup key (see reviewKey), looked up before planning. */
+  pendingReviews?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Identical pending intents share one review: same intent hash (same action, resource and args) from
+ * the same requester. Agents retry; reviewers must not see a hundred copies.
+ */
+export function reviewKey(hash: string, requester: Requester): string {
+  return `${hash}|${requesterKey(requester)}`;
+}
+
+/** The requester part of the key, as stored in policy.reviews.requester_key. */
+export function requesterKey(requester: Requester): string {
+  return `${requester.issuer}|${requester.subject}`;
 }
 
 /**
@@ -59,6 +79,8 @@ export function planClassifications(
   const planned: PlannedClassification[] = [];
   const withoutIntentId: string[] = [];
   const seen = new Set<string>();
+  // Reviews opened earlier in this batch join the lookup, so that a burst of copies opens one review.
+  const open = new Map(ctx.pendingReviews ?? []);
   for (const submitted of events) {
     const intentId = submitted.intentId;
     if (intentId === null) {
@@ -67,7 +89,9 @@ export function planClassifications(
     }
     if (seen.has(intentId)) continue;
     seen.add(intentId);
-    planned.push(planOne(submitted, intentId, ctx));
+    const plan = planOne(submitted, intentId, ctx, open);
+    if (plan.review) open.set(reviewKey(plan.review.intentHash, plan.review.requester), plan.review.id);
+    planned.push(plan);
   }
   return { planned, withoutIntentId };
 }
@@ -75,7 +99,8 @@ export function planClassifications(
 function planOne(
   submitted: SubmittedEvent,
   intentId: string,
-  { policy, now, ids, tokenize }: PlanContext,
+  { policy, now, ids, tokenize, pendingReviews }: PlanContext,
+  open: ReadonlyMap<string, string>,
 ): PlannedClassification {
   const { intent } = submitted.data;
   const hash = intentHash(intent);
@@ -95,7 +120,8 @@ function planOne(
 
   let review: ReviewRow | undefined;
   let reviewRef: { id: string; reviewRequestedEventId: string; expiresAt: Date } | undefined;
-  if (classification.decision === 'review' && classification.review) {
+  const joined = classification.decision === 'review' ? open.get(reviewKey(hash, intent.requester)) : undefined;
+  if (classification.decision === 'review' && classification.review && joined === undefined) {
     const expiresAt = new Date(now.getTime() + classification.review.ttlSeconds * 1000);
     reviewRef = { id: ids.next(), reviewRequestedEventId: ids.next(), expiresAt };
     const requirement = classification.review;
@@ -118,6 +144,7 @@ function planOne(
     now,
     classifiedEventId: ids.next(),
     ...(reviewRef ? { review: reviewRef } : {}),
+    ...(joined ? { joinedReviewId: joined } : {}),
   });
   return {
     eventId: submitted.id,
@@ -132,6 +159,8 @@ function planOne(
       grantTerms: classification.grant ?? null,
     },
     ...(review ? { review } : {}),
+    ...(review || joined ? { reviewId: review?.id ?? joined } : {}),
+    ...(joined && pendingReviews?.get(reviewKey(hash, intent.requester)) === joined ? { joinedExisting: true } : {}),
     outgoing,
   };
 }

@@ -1,6 +1,6 @@
 import type { CountersignEvent } from '@countersign/contracts';
 import type pg from 'pg';
-import type { PlannedClassification } from './plan-classifications.js';
+import { requesterKey, type PlannedClassification } from './plan-classifications.js';
 
 export interface RecordInput {
   consumer: string;
@@ -24,7 +24,9 @@ const json = (v: unknown): string | null => (v === null || v === undefined ? nul
  * events commit together or not at all:
  * - `d`: decisions of planned events not marked before; `ON CONFLICT (intent_id)` keeps an earlier
  *   decision (a replayed or forged second submission for the intent);
- * - `r`: reviews of the intents `d` really decided;
+ * - `j`/`guard`: the pending reviews this batch joins, share-locked, or the statement fails (retried);
+ * - `r`: reviews of the intents `d` really decided; `l`: every reviewed intent's link to its review,
+ *   new or joined (identical pending intents of one requester share a review);
  * - `m`: markers for every event, storing the planned events only where `d` decided the intent, so a
  *   redelivery republishes exactly what was published.
  * Decisions go before markers because what a marker stores depends on them. Both inserts run in key
@@ -38,22 +40,37 @@ export async function recordClassifications(pool: pg.Pool, input: RecordInput): 
   const outgoingOf = new Map(input.planned.map((p) => [p.eventId.toLowerCase(), p.outgoing]));
   const reviews = input.planned.flatMap((p) => (p.review ? [p.review] : []));
   const decisions = input.planned.map((p) => ({ eventId: p.eventId, ...p.decision }));
+  const links = input.planned.flatMap((p) => (p.reviewId ? [{ intentId: p.intentId, reviewId: p.reviewId }] : []));
+  const joinedExisting = [...new Set(input.planned.flatMap((p) => (p.joinedExisting && p.reviewId ? [p.reviewId] : [])))];
   const result = await pool.query<{ event_id: string; outgoing: CountersignEvent[]; fresh: boolean }>(
-    `WITH d AS (
+    `WITH j AS (
+       SELECT id FROM policy.reviews WHERE id = ANY($23::uuid[]) AND state = 'pending' FOR SHARE
+     ), guard AS (
+       -- A review joined by an identical intent must still be pending when the link is written, or
+       -- that intent would wait for a decision already taken. Division by zero fails the statement
+       -- (nothing commits) and the batch is retried, when the lookup opens a new review instead.
+       SELECT 1 / (CASE WHEN (SELECT count(*) FROM j) = cardinality($23::uuid[]) THEN 1 ELSE 0 END) AS ok
+     ), d AS (
        INSERT INTO policy.decisions
          (intent_id, intent_hash, decision, policy_version, rule_ids, reasons, review, grant_terms)
        SELECT t.intent_id, t.intent_hash, t.decision, $4, t.rule_ids, t.reasons, t.review, t.grant_terms
        FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[], $12::jsonb[])
          AS t(event_id, intent_id, intent_hash, decision, rule_ids, reasons, review, grant_terms)
        WHERE NOT EXISTS (SELECT 1 FROM policy.processed_events p WHERE p.event_id = t.event_id)
+         AND (SELECT ok FROM guard) = 1
        ORDER BY t.intent_id
        ON CONFLICT (intent_id) DO NOTHING
        RETURNING intent_id
      ), r AS (
-       INSERT INTO policy.reviews (id, intent_id, state, requirement, expires_at, intent_hash, requester, next_timer_at, created_at)
-       SELECT t.id, t.intent_id, 'pending', t.requirement, t.expires_at, t.intent_hash, t.requester, t.next_timer_at, $21
-       FROM unnest($13::uuid[], $14::uuid[], $15::jsonb[], $16::timestamptz[], $18::text[], $19::jsonb[], $20::timestamptz[])
-         AS t(id, intent_id, requirement, expires_at, intent_hash, requester, next_timer_at)
+       INSERT INTO policy.reviews (id, intent_id, state, requirement, expires_at, intent_hash, requester, next_timer_at, created_at, requester_key)
+       SELECT t.id, t.intent_id, 'pending', t.requirement, t.expires_at, t.intent_hash, t.requester, t.next_timer_at, $21, t.requester_key
+       FROM unnest($13::uuid[], $14::uuid[], $15::jsonb[], $16::timestamptz[], $18::text[], $19::jsonb[], $20::timestamptz[], $22::text[])
+         AS t(id, intent_id, requirement, expires_at, intent_hash, requester, next_timer_at, requester_key)
+       WHERE t.intent_id IN (SELECT intent_id FROM d)
+       RETURNING id
+     ), l AS (
+       INSERT INTO policy.review_intents (intent_id, review_id)
+       SELECT t.intent_id, t.review_id FROM unnest($24::uuid[], $25::uuid[]) AS t(intent_id, review_id)
        WHERE t.intent_id IN (SELECT intent_id FROM d)
      ), m AS (
        INSERT INTO policy.processed_events (event_id, consumer, outgoing)
@@ -89,6 +106,10 @@ export async function recordClassifications(pool: pg.Pool, input: RecordInput): 
       reviews.map((r) => r.nextTimerAt.toISOString()),
       // The review opens when it was planned, so that its timers and its stored expiry agree exactly.
       input.now.toISOString(),
+      reviews.map((r) => requesterKey(r.requester)),
+      joinedExisting,
+      links.map((p) => p.intentId),
+      links.map((p) => p.reviewId),
     ],
   );
   return new Map(result.rows.map((r) => [r.event_id, { fresh: r.fresh, outgoing: r.outgoing }]));

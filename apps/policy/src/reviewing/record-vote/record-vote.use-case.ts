@@ -87,8 +87,7 @@ export class RecordVote {
     let state: ReviewState = 'pending';
     if (decided.outcome) {
       state = decided.outcome;
-      const outcomeEvent = decided.outcome === 'approved' ? events.approved(review, votes) : events.rejected(review, decided.vote);
-      outgoing.push(outcomeEvent);
+      outgoing.push(...(decided.outcome === 'approved' ? events.approved(review, votes) : events.rejected(review, decided.vote)));
       await reviewStore.update(client, review.snapshot.id, {
         state,
         decidedAt: now,

@@ -1,0 +1,43 @@
+import type { WebClient } from '@slack/web-api';
+import type { ChannelOutcome, ChannelReview, ReviewChannel } from '../review-channel.js';
+import { outcomeMessage, reviewMessage } from './review-blocks.js';
+import { rejectReasonView } from './reject-reason-view.js';
+import { formatMessageRef, parseMessageRef, parseSlackUser } from './slack-refs.js';
+
+export const SLACK_CHANNEL = 'slack';
+
+/** Posts reviews to one Slack channel and keeps the message in step with the review. */
+export class SlackChannel implements ReviewChannel {
+  readonly name = SLACK_CHANNEL;
+  readonly external = true;
+
+  constructor(
+    private readonly client: WebClient,
+    private readonly channelId: string,
+  ) {}
+
+  async post(review: ChannelReview): Promise<string> {
+    const res = await this.client.chat.postMessage({ channel: this.channelId, ...reviewMessage(review) });
+    if (!res.ts || !res.channel) throw new Error('chat.postMessage answered without channel and ts');
+    return formatMessageRef({ channel: res.channel, ts: res.ts });
+  }
+
+  async showProgress(ref: string, review: ChannelReview): Promise<void> {
+    await this.client.chat.update({ ...parseMessageRef(ref), ...reviewMessage(review) });
+  }
+
+  async showOutcome(ref: string, outcome: ChannelOutcome): Promise<void> {
+    await this.client.chat.update({ ...parseMessageRef(ref), ...outcomeMessage(outcome) });
+  }
+
+  async tellVoter(ref: string, channelUser: string, text: string): Promise<void> {
+    const user = parseSlackUser(channelUser);
+    if (!user) throw new Error(`not a Slack user reference: ${channelUser}`);
+    await this.client.chat.postEphemeral({ channel: parseMessageRef(ref).channel, user: user.user, text });
+  }
+
+  /** The reject reason dialog; `trigger_id` is valid for 3 seconds after the click. */
+  async askRejectReason(triggerId: string, buttonValue: string, summary: string): Promise<void> {
+    await this.client.views.open({ trigger_id: triggerId, view: rejectReasonView(buttonValue, summary) });
+  }
+}

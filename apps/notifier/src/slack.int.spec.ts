@@ -1,0 +1,385 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstream } from '@nats-io/jetstream';
+import type { INestApplication } from '@nestjs/common';
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createEvent,
+  IntentApprovedV1,
+  IntentRejectedV1,
+  ReviewRequestedV1,
+  ReviewVoteRecordedV1,
+  ReviewVoteRefusedV1,
+  SubjectFilters,
+  type CountersignEvent,
+  type EventOf,
+  type Intent,
+} from '@countersign/contracts';
+import { DEV_ISSUER } from '@countersign/platform/auth';
+import { applyMigrations } from '@countersign/platform/db';
+import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
+import { UuidV7Generator } from '@countersign/platform/runtime';
+import {
+  createTestDatabase,
+  expectEventually,
+  signSlackRequest,
+  slackInteractionBody,
+  startFakeSlack,
+  startNatsServer,
+  type FakeSlack,
+  type RunningNats,
+  type SlackCall,
+  type TestDatabase,
+} from '@countersign/testing';
+import { createNotifierApp } from './bootstrap.js';
+import { NotifierConfigSchema } from './config.js';
+
+const TOKEN = 'xoxb-fake-0123456789-token';
+const SIGNING_SECRET = 'fake-signing-secret-5d41402abc4b2a76b9719d911017c592';
+const CHANNEL = 'C0REVIEWS';
+const TEAM = 'T0DEMO';
+const ids = new UuidV7Generator();
+const MASKED = '[masked:path:0a1b2c3d4e5f60718293]';
+
+type Block = { type: string; elements?: Array<{ action_id?: string; value?: string }> };
+const blocksOf = (call: SlackCall | undefined) => (call?.args['blocks'] ?? []) as Block[];
+/** The single element of a list, failing the test otherwise. */
+function one<T>(items: T[]): T {
+  expect(items).toHaveLength(1);
+  return items[0] as T;
+}
+function found<T>(item: T | undefined): T {
+  expect(item).toBeDefined();
+  return item as T;
+}
+const buttonValue = (call: SlackCall | undefined) => blocksOf(call).find((b) => b.type === 'actions')?.elements?.[0]?.value ?? '';
+
+describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', () => {
+  let nats: RunningNats;
+  let db: TestDatabase;
+  let slack: FakeSlack;
+  let app: INestApplication;
+  let url: string;
+  let nc: NatsConnection;
+  let publisher: EventPublisher;
+  let sql: pg.Pool;
+  let dir: string;
+  const seen: CountersignEvent[] = [];
+  const logLines: string[] = [];
+  const events = <T extends CountersignEvent['type']>(type: T) => seen.filter((e) => e.type === type) as Extract<CountersignEvent, { type: T }>[];
+
+  beforeAll(async () => {
+    [nats, db, slack] = await Promise.all([startNatsServer(), createTestDatabase('cs_notifier_slack'), startFakeSlack({ token: TOKEN })]);
+    await applyMigrations(db.url);
+    dir = await mkdtemp(join(tmpdir(), 'cs-notifier-slack-'));
+    await writeFile(join(dir, 'token'), `${TOKEN}\n`);
+    await writeFile(join(dir, 'signing'), SIGNING_SECRET);
+    await writeFile(
+      join(dir, 'directory.yaml'),
+      `issuer: ${DEV_ISSUER}\npeople:\n  - { subject: bob, groups: [security, approvers], slack: [{ team: ${TEAM}, user: U0BOB }] }\n` +
+        `  - { subject: dana, groups: [security, approvers], slack: [{ team: ${TEAM}, user: U0DANA }] }\n`,
+    );
+    sql = new pg.Pool({ connectionString: db.url, max: 2 });
+    nc = await connectNats({ url: nats.url, name: 'notifier-slack-test' });
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
+    publisher = new EventPublisher(nc, logger);
+    for (const filter of [SubjectFilters.review, SubjectFilters.intent]) {
+      const sub = nc.subscribe(filter);
+      void (async () => {
+        for await (const m of sub) seen.push(m.json<CountersignEvent>());
+      })();
+    }
+    const config = NotifierConfigSchema.parse({
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'debug',
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_BOT_TOKEN_FILE: join(dir, 'token'),
+      SLACK_SIGNING_SECRET_FILE: join(dir, 'signing'),
+      SLACK_CHANNEL_ID: CHANNEL,
+      NOTIFIER_DIRECTORY_FILE: join(dir, 'directory.yaml'),
+      NOTIFIER_RETRY_INTERVAL_MS: '100',
+      NOTIFIER_RETRY_BASE_MS: '100',
+      NOTIFIER_RETRY_MAX_MS: '400',
+      SLACK_TIMEOUT_MS: '1000',
+    });
+    app = await createNotifierApp(config, logger);
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await nc?.drain();
+    await sql?.end();
+    await slack?.stop();
+    await nats?.stop();
+    await db?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  function reviewRequested(reviewId = ids.next()): EventOf<typeof ReviewRequestedV1> {
+    const intent: Intent = {
+      action: 'db.export',
+      resource: { kind: 'db', id: 'customers', env: 'prod', tags: [] },
+      args: { query: MASKED, format: 'csv' },
+      justification: 'quarterly churn report',
+      requester: { kind: 'pipeline', subject: 'ci-deployer', issuer: DEV_ISSUER, groups: ['pipelines'], owner: 'alice' },
+    };
+    return createEvent(ReviewRequestedV1, {
+      id: ids.next(),
+      occurredAt: new Date(),
+      intentId: ids.next(),
+      actor: { kind: 'service', id: 'policy' },
+      data: {
+        reviewId,
+        intentHash: 'a'.repeat(64),
+        requirement: { approverGroups: ['security'], quorum: 2, ttlSeconds: 3600 },
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+        intent,
+        masked: [{ path: 'args.query', reason: 'path:args.query' }],
+        ruleIds: ['prod-export'],
+        reasons: ['exports from prod need two security approvers'],
+      },
+    });
+  }
+
+  const postsFor = (reviewId: string) => slack.callsTo('chat.postMessage').filter((c) => c.ok && buttonValue(c).startsWith(reviewId));
+
+  /** Publishes a review request and waits for its Slack message. */
+  async function posted(requested = reviewRequested()): Promise<{ requested: typeof requested; post: SlackCall; value: string }> {
+    await publisher.publish(requested);
+    const post = await expectEventually(() => one(postsFor(requested.data.reviewId)));
+    return { requested, post, value: buttonValue(post) };
+  }
+
+  function click(user: string, action: 'countersign_approve' | 'countersign_reject', value: string) {
+    return {
+      type: 'block_actions',
+      team: { id: TEAM },
+      user: { id: user, team_id: TEAM },
+      trigger_id: `${Date.now()}.${user}.trigger`,
+      channel: { id: CHANNEL },
+      container: { type: 'message', channel_id: CHANNEL, message_ts: '1700000000.000001' },
+      actions: [{ action_id: action, block_id: 'countersign_vote', value, type: 'button' }],
+    };
+  }
+
+  async function send(body: string, headers: Record<string, string> = signSlackRequest(SIGNING_SECRET, body)) {
+    const res = await fetch(`${url}/v1/slack/interactions`, { method: 'POST', headers, body });
+    return { status: res.status, text: await res.text() };
+  }
+
+  it('posts one Block Kit message per review (with masked arguments and buttons) and announces both channels', async () => {
+    const { requested, post, value } = await posted();
+    expect(post).toMatchObject({ authorized: true, contentType: 'application/x-www-form-urlencoded', args: { channel: CHANNEL } });
+    const json = JSON.stringify(post.args['blocks']);
+    for (const shown of ['db.export', 'db/customers', 'prod', MASKED, 'args.query', 'quarterly churn report', 'ci-deployer', 'exports from prod need two security approvers', 'Approve', 'Reject']) {
+      expect(json).toContain(shown);
+    }
+    expect(value).toMatch(new RegExp(`^${requested.data.reviewId}\\.[A-Za-z0-9_-]{22}$`));
+    const notified = await expectEventually(() => {
+      const n = events('review.notified').filter((e) => e.data.reviewId === requested.data.reviewId);
+      expect(n.map((e) => e.data.channel).sort()).toEqual(['console', 'slack']);
+      return n;
+    });
+    expect(notified.every((e) => e.causationId === requested.id && e.intentId === requested.intentId)).toBe(true);
+    const { rows } = await sql.query('SELECT channel, status, external_ref, nonce FROM notifier.deliveries WHERE review_id = $1 ORDER BY channel', [requested.data.reviewId]);
+    const ts = [...slack.messages.values()].find((m) => JSON.stringify(m.blocks).includes(value))?.ts;
+    expect(ts).toBeDefined();
+    expect(rows).toEqual([
+      { channel: 'console', status: 'delivered', external_ref: null, nonce: null },
+      { channel: 'slack', status: 'delivered', external_ref: `${CHANNEL}/${ts}`, nonce: value.split('.')[1] },
+    ]);
+  });
+
+  it('never posts twice for a redelivered review.requested or a second request for the same review', async () => {
+    const { requested } = await posted();
+    await jetstream(nc).publish(ReviewRequestedV1.subject, JSON.stringify(requested), { msgID: `${requested.id}-again` });
+    await publisher.publish({ ...reviewRequested(requested.data.reviewId), intentId: requested.intentId });
+    await expectEventually(() => expect(events('review.notified').filter((e) => e.data.reviewId === requested.data.reviewId && e.data.channel === 'console').length).toBeGreaterThanOrEqual(2));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(postsFor(requested.data.reviewId)).toHaveLength(1);
+  });
+
+  it('keeps a review while Slack is down, without holding up the console, and posts it once when Slack is back', async () => {
+    slack.failNext(1, { kind: 'http500' }, 'chat.postMessage');
+    slack.failNext(1, { kind: 'close' }, 'chat.postMessage');
+    slack.failNext(1, { kind: 'not_ok', error: 'service_unavailable' }, 'chat.postMessage');
+    const requested = reviewRequested();
+    const failedBefore = slack.callsTo('chat.postMessage').filter((c) => !c.ok).length;
+    await publisher.publish(requested);
+    await expectEventually(() => expect(events('review.notified').some((e) => e.data.reviewId === requested.data.reviewId && e.data.channel === 'console')).toBe(true));
+    await expectEventually(() => expect(postsFor(requested.data.reviewId)).toHaveLength(1));
+    expect(slack.callsTo('chat.postMessage').filter((c) => !c.ok).length - failedBefore).toBe(3);
+    // Done: idle (no retry scheduled), the failures forgotten.
+    await expectEventually(async () => {
+      const { rows } = await sql.query("SELECT status, attempts, last_error, next_attempt_at FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId]);
+      expect(rows).toEqual([{ status: 'delivered', attempts: 0, last_error: null, next_attempt_at: null }]);
+    });
+    await expectEventually(() => expect(events('review.notified').filter((e) => e.data.reviewId === requested.data.reviewId && e.data.channel === 'slack')).toHaveLength(1));
+  });
+
+  it('turns a signed click by a mapped user into review.vote_cast with the directory identity', async () => {
+    const { requested, value } = await posted();
+    const res = await send(slackInteractionBody(click('U0BOB', 'countersign_approve', value)));
+    expect(res).toEqual({ status: 200, text: '' });
+    const cast = await expectEventually(() => one(events('review.vote_cast').filter((e) => e.data.reviewId === requested.data.reviewId)));
+    expect(cast).toMatchObject({
+      intentId: requested.intentId,
+      actor: { kind: 'user', id: 'bob', issuer: DEV_ISSUER },
+      data: {
+        decision: 'approve',
+        channel: 'slack',
+        breakGlass: false,
+        stepUp: false,
+        voter: { subject: 'bob', issuer: DEV_ISSUER, groups: ['security', 'approvers'], authMethod: 'slack-signature+directory', channelUser: `${TEAM}/U0BOB` },
+      },
+    });
+  });
+
+  it('refuses a forged signature and a stale timestamp with 401, and a replay with 409, casting nothing', async () => {
+    const { requested, value } = await posted();
+    const body = slackInteractionBody(click('U0DANA', 'countersign_approve', value));
+    const forged = { ...signSlackRequest(SIGNING_SECRET, body), 'x-slack-signature': `v0=${'0'.repeat(64)}` };
+    expect(await send(body, forged)).toMatchObject({ status: 401, text: expect.stringContaining('SIGNATURE_INVALID') });
+    expect(await send(body, signSlackRequest('not-the-secret', body))).toMatchObject({ status: 401 });
+    const stale = signSlackRequest(SIGNING_SECRET, body, Math.floor(Date.now() / 1000) - 6 * 60);
+    expect(await send(body, stale)).toMatchObject({ status: 401, text: expect.stringContaining('TIMESTAMP_STALE') });
+    const unsigned = { 'content-type': 'application/x-www-form-urlencoded' };
+    expect(await send(body, unsigned)).toMatchObject({ status: 401, text: expect.stringContaining('SIGNATURE_MISSING') });
+
+    const headers = signSlackRequest(SIGNING_SECRET, body);
+    expect(await send(body, headers)).toEqual({ status: 200, text: '' });
+    expect(await send(body, headers)).toMatchObject({ status: 409, text: expect.stringContaining('REQUEST_REPLAYED') });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events('review.vote_cast').filter((e) => e.data.reviewId === requested.data.reviewId)).toHaveLength(1);
+  });
+
+  it('refuses an unmapped user with review.vote_refused NOT_MAPPED and tells them why, privately', async () => {
+    const { requested, value } = await posted();
+    expect((await send(slackInteractionBody(click('U0MALLORY', 'countersign_approve', value)))).status).toBe(200);
+    const refused = await expectEventually(() => one(events('review.vote_refused').filter((e) => e.data.reviewId === requested.data.reviewId)));
+    expect(refused.data).toMatchObject({
+      code: 'NOT_MAPPED',
+      channel: 'slack',
+      voter: { subject: `slack:${TEAM}/U0MALLORY`, issuer: 'urn:countersign:slack', groups: [], authMethod: 'slack-signature', channelUser: `${TEAM}/U0MALLORY` },
+    });
+    const note = await expectEventually(() => found(slack.callsTo('chat.postEphemeral').find((c) => c.args['user'] === 'U0MALLORY')));
+    expect(note.args).toMatchObject({ channel: CHANNEL, text: expect.stringContaining('not linked to a directory identity') });
+    expect(events('review.vote_cast').filter((e) => e.data.reviewId === requested.data.reviewId)).toHaveLength(0);
+  });
+
+  it('asks for a reason on Reject (modal) and casts the reject with it on submission', async () => {
+    const { requested, value } = await posted();
+    expect((await send(slackInteractionBody(click('U0DANA', 'countersign_reject', value)))).status).toBe(200);
+    const open = await expectEventually(() => found(slack.callsTo('views.open').find((c) => (c.args['view'] as { private_metadata?: string }).private_metadata === value)));
+    expect(String(open.args['trigger_id'])).toContain('U0DANA');
+    const submission = (reason: string) => ({
+      type: 'view_submission',
+      team: { id: TEAM },
+      user: { id: 'U0DANA', team_id: TEAM },
+      view: { id: 'V1', callback_id: 'countersign_reject_reason', private_metadata: value, state: { values: { reason: { reason: { type: 'plain_text_input', value: reason } } } } },
+    });
+    const empty = await send(slackInteractionBody(submission('   ')));
+    expect([empty.status, JSON.parse(empty.text)]).toEqual([200, { response_action: 'errors', errors: { reason: 'A reason is required.' } }]);
+    expect(await send(slackInteractionBody(submission('not during the freeze')))).toEqual({ status: 200, text: '' });
+    const cast = await expectEventually(() => one(events('review.vote_cast').filter((e) => e.data.reviewId === requested.data.reviewId)));
+    expect(cast.data).toMatchObject({ decision: 'reject', reason: 'not during the freeze', voter: { subject: 'dana' } });
+  });
+
+  it('tells the user a button is no longer valid when its nonce does not match, and casts nothing', async () => {
+    const { requested, value } = await posted();
+    const wrong = `${requested.data.reviewId}.${'A'.repeat(22)}`;
+    expect(value).not.toBe(wrong);
+    expect((await send(slackInteractionBody(click('U0BOB', 'countersign_approve', wrong)))).status).toBe(200);
+    await expectEventually(() =>
+      expect(slack.callsTo('chat.postEphemeral').some((c) => c.args['user'] === 'U0BOB' && String(c.args['text']).includes('no longer valid'))).toBe(true),
+    );
+    expect(events('review.vote_cast').filter((e) => e.data.reviewId === requested.data.reviewId)).toHaveLength(0);
+  });
+
+  it('shows votes so far, then replaces the buttons with the outcome and the approvers', async () => {
+    const { requested, value } = await posted();
+    const ref = (await sql.query("SELECT external_ref FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId])).rows[0].external_ref as string;
+    const msg = () => found(slack.messages.get(ref));
+    expect(JSON.stringify(msg().blocks)).toContain(value);
+    const voter = { subject: 'bob', issuer: DEV_ISSUER, groups: ['security'], authMethod: 'slack-signature+directory', channelUser: `${TEAM}/U0BOB` };
+    await publisher.publish(
+      createEvent(ReviewVoteRecordedV1, {
+        id: ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
+        data: { reviewId: requested.data.reviewId, intentHash: 'a'.repeat(64), decision: 'approve', voter, channel: 'slack', breakGlass: false, approvals: 1, quorum: 2 },
+      }),
+    );
+    await expectEventually(() => expect(JSON.stringify(msg().blocks)).toContain('Approvals so far: 1 of 2 (`bob`)'));
+    expect(JSON.stringify(msg().blocks)).toContain('"type":"actions"');
+
+    await publisher.publish(
+      createEvent(IntentApprovedV1, {
+        id: ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
+        data: { reviewId: requested.data.reviewId, intentHash: 'a'.repeat(64), grant: { audience: 'db:customers', claimTtlSeconds: 300, useTtlSeconds: 60 }, approvers: ['bob', 'dana'] },
+      }),
+    );
+    await expectEventually(() => expect(JSON.stringify(msg().blocks)).toContain('Approved by `bob`, `dana`'));
+    const last = slack.callsTo('chat.update').filter((c) => `${String(c.args['channel'])}/${String(c.args['ts'])}` === ref).at(-1);
+    if (!last) throw new Error('no chat.update for the message');
+    expect(last).toMatchObject({ authorized: true, ok: true, args: { channel: CHANNEL } });
+    expect(blocksOf(last).some((b) => b.type === 'actions')).toBe(false);
+    expect(JSON.stringify(last.args['blocks'])).toContain('db/customers');
+    // A redelivered outcome changes nothing.
+    const updates = msg().updates;
+    await jetstream(nc).publish(IntentApprovedV1.subject, JSON.stringify(events('intent.approved').at(-1)), { msgID: ids.next() });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(msg().updates).toBe(updates);
+  });
+
+  it('tells a mapped voter privately why policy refused their vote', async () => {
+    const { requested } = await posted();
+    await publisher.publish(
+      createEvent(ReviewVoteRefusedV1, {
+        id: ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
+        data: {
+          reviewId: requested.data.reviewId, decision: 'approve', channel: 'slack', code: 'OWNER_APPROVAL', reason: 'you own the requesting pipeline',
+          voter: { subject: 'bob', issuer: DEV_ISSUER, groups: ['security'], authMethod: 'slack-signature+directory', channelUser: `${TEAM}/U0BOB` },
+        },
+      }),
+    );
+    await expectEventually(() =>
+      expect(slack.callsTo('chat.postEphemeral').find((c) => String(c.args['text']).includes('you own the requesting pipeline'))?.args).toMatchObject({
+        channel: CHANNEL,
+        user: 'U0BOB',
+        text: 'Your approval did not count: you own the requesting pipeline (OWNER_APPROVAL)',
+      }),
+    );
+  });
+
+  it('does not post a review that was decided while Slack was down', async () => {
+    slack.failNext(50, { kind: 'http500' }, 'chat.postMessage');
+    const requested = reviewRequested();
+    await publisher.publish(requested);
+    await expectEventually(() => expect(slack.callsTo('chat.postMessage').filter((c) => c.status === 500).length).toBeGreaterThan(0));
+    await publisher.publish(
+      createEvent(IntentRejectedV1, {
+        id: ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
+        data: { reviewId: requested.data.reviewId, intentHash: 'a'.repeat(64), reason: 'withdrawn by policy' },
+      }),
+    );
+    await expectEventually(async () => {
+      const { rows } = await sql.query("SELECT status FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId]);
+      expect(rows).toEqual([{ status: 'skipped' }]);
+    });
+    slack.heal();
+    expect(postsFor(requested.data.reviewId)).toHaveLength(0);
+  });
+
+  it('never logs the bot token or the signing secret', () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    const all = logLines.join('\n');
+    expect(all).not.toContain(TOKEN);
+    expect(all).not.toContain(SIGNING_SECRET);
+  });
+});

@@ -1,0 +1,4 @@
+/** Injection tokens shared across the notifier's modules. */
+export const LOGGER = Symbol('LOGGER');
+export const NOTIFIER_SETTINGS = Symbol('NOTIFIER_SETTINGS');
+export const SLACK_SIGNING_SECRET = Symbol('SLACK_SIGNING_SECRET');
