@@ -3,13 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectEventually } from '@countersign/testing';
+import { expectEventually, signSlackRequest, slackInteractionBody, startFakeSlack, type FakeSlack } from '@countersign/testing';
 import { startSystem, type System } from '../support/system.js';
 import { call, waitForState, type IntentView } from './client.js';
 
-// The review, end to end over the API: five services as processes, the demo policy plus one rule with a
-// short ttl, reviewers voting with their own tokens.
+// The review, end to end: five services as processes, the demo policy plus one rule with a short ttl,
+// reviewers voting with their own tokens over the API or by clicking in Slack (a local server that
+// behaves like Slack's Web API; the notifier's Slack adapter is the production code).
+const SLACK_TOKEN = 'xoxb-e2e-bot-token';
+const SIGNING_SECRET = 'e2e-slack-signing-secret';
+const SLACK_CHANNEL = 'C0REVIEWS';
 let sys: System;
+let slack: FakeSlack;
 let work: string;
 let pipeline: string;
 let auditor: string;
@@ -22,12 +27,26 @@ beforeAll(async () => {
     join(policyDir, '90-short.yaml'),
     'apiVersion: countersign.dev/v1\nkind: Policy\nrules:\n  - id: vacuum-short\n    effect: review\n    match: { action: [db.vacuum] }\n    approvers: [security]\n    ttl: 3s\n',
   );
-  sys = await startSystem({ env: { POLICY_DIR: policyDir, POLICY_TIMER_INTERVAL_MS: '200' } });
+  slack = await startFakeSlack({ token: SLACK_TOKEN });
+  await writeFile(join(work, 'slack-token'), SLACK_TOKEN);
+  await writeFile(join(work, 'slack-secret'), SIGNING_SECRET);
+  sys = await startSystem({
+    env: {
+      POLICY_DIR: policyDir,
+      POLICY_TIMER_INTERVAL_MS: '200',
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_BOT_TOKEN_FILE: join(work, 'slack-token'),
+      SLACK_SIGNING_SECRET_FILE: join(work, 'slack-secret'),
+      SLACK_CHANNEL_ID: SLACK_CHANNEL,
+      NOTIFIER_RETRY_INTERVAL_MS: '200',
+    },
+  });
   pipeline = await sys.token('ci-deployer');
   auditor = await sys.token('carol');
 });
 afterAll(async () => {
   await sys?.stop();
+  await slack?.stop();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -70,6 +89,53 @@ describe('a review approved by two people', () => {
     expect(granted.grant).not.toBeNull();
     const claim = await call<{ grant: string }>('POST', `${sys.urls.broker}/v1/grants/claim`, { token: pipeline, body: { intentId: intent.id } });
     expect(claim.status).toBe(200);
+  });
+});
+
+describe('a review approved in Slack', () => {
+  type Block = { type: string; elements?: Array<{ action_id?: string; value?: string }> };
+
+  /** The value of the Approve button of the review's Slack message: only an opaque id and nonce. */
+  async function approveButton(reviewId: string): Promise<string> {
+    return expectEventually(() => {
+      const post = slack.callsTo('chat.postMessage').find((c) => JSON.stringify(c.args['blocks']).includes(reviewId));
+      expect(post).toBeDefined();
+      const buttons = (post!.args['blocks'] as Block[]).flatMap((b) => b.elements ?? []);
+      const approve = buttons.find((e) => e.action_id === 'countersign_approve');
+      expect(approve?.value).toMatch(new RegExp(`^${reviewId}\\.`));
+      return approve!.value!;
+    });
+  }
+
+  async function click(user: string, value: string) {
+    const body = slackInteractionBody({
+      type: 'block_actions',
+      team: { id: 'T0DEMO' },
+      user: { id: user, team_id: 'T0DEMO' },
+      trigger_id: `${Date.now()}.${user}`,
+      channel: { id: SLACK_CHANNEL },
+      actions: [{ action_id: 'countersign_approve', block_id: 'countersign_vote', value, type: 'button' }],
+    });
+    const res = await fetch(`${sys.urls.notifier}/v1/slack/interactions`, { method: 'POST', headers: signSlackRequest(SIGNING_SECRET, body), body });
+    return res.status;
+  }
+
+  it('two people click Approve, the requester gets a grant, and the message shows the outcome with no buttons', async () => {
+    const { intent, reviewId } = await pendingReview(customersExport);
+    const value = await approveButton(reviewId);
+    const posted = JSON.stringify(slack.callsTo('chat.postMessage').find((c) => JSON.stringify(c.args['blocks']).includes(reviewId))!.args['blocks']);
+    // The reviewer sees the masked query, never the query itself.
+    expect(posted).not.toContain(customersExport.args.query);
+    expect(await click('U0BOB', value)).toBe(200);
+    expect(await click('U0ERIN', value)).toBe(200);
+    await waitForState(sys.urls.intake, pipeline, intent.id, ['granted']);
+    const claim = await call('POST', `${sys.urls.broker}/v1/grants/claim`, { token: pipeline, body: { intentId: intent.id } });
+    expect(claim.status).toBe(200);
+    await expectEventually(() => {
+      const final = slack.callsTo('chat.update').filter((c) => JSON.stringify(c.args['blocks']).includes('pproved')).at(-1);
+      expect(final).toBeDefined();
+      expect(JSON.stringify(final!.args['blocks'])).not.toContain('countersign_approve');
+    });
   });
 });
 
