@@ -35,6 +35,7 @@ export interface IntentView {
   decision: string | null;
   reasons: string[] | null;
   ruleIds: string[] | null;
+  reviewId: string | null;
   grant: { id: string; jti: string; claimBy: string } | null;
 }
 

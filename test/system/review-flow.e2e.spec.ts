@@ -54,6 +54,7 @@ async function pendingReview(body: Record<string, unknown>): Promise<{ intent: I
   const submitted = await call<IntentView>('POST', `${sys.urls.intake}/v1/intents`, { token: pipeline, body });
   expect(submitted.status).toBe(202);
   const intent = await waitForState(sys.urls.intake, pipeline, submitted.body.id, ['pending_review']);
+  // The requester's own view names the review; the audit trail says the same.
   const reviewId = await expectEventually(async () => {
     const trail = await call<{ events: Array<{ type: string; payload: { data: { reviewId?: string } } }> }>(
       'GET',
@@ -64,6 +65,7 @@ async function pendingReview(body: Record<string, unknown>): Promise<{ intent: I
     expect(requested).toBeDefined();
     return requested!.payload.data.reviewId!;
   });
+  expect(intent.reviewId).toBe(reviewId);
   return { intent, reviewId };
 }
 

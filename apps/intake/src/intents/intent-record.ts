@@ -17,6 +17,7 @@ export interface IntentRow {
   reasons: unknown;
   ruleIds: unknown;
   policyVersion: string | null;
+  reviewId: string | null;
   grantId: string | null;
   grantJti: string | null;
   claimBy: Date | null;
@@ -41,6 +42,7 @@ const COLUMNS: ReadonlyArray<readonly [column: string, field: keyof IntentRow]> 
   ['reasons', 'reasons'],
   ['rule_ids', 'ruleIds'],
   ['policy_version', 'policyVersion'],
+  ['review_id', 'reviewId'],
   ['grant_id', 'grantId'],
   ['grant_jti', 'grantJti'],
   ['claim_by', 'claimBy'],
@@ -92,6 +94,8 @@ export interface IntentView {
   reasons: string[] | null;
   ruleIds: string[] | null;
   policyVersion: string | null;
+  /** The review that decides the intent, when it needs one (vote at policy's /v1/reviews/:id/votes). */
+  reviewId: string | null;
   grant: { id: string; jti: string | null; claimBy: string | null } | null;
   createdAt: string;
   updatedAt: string;
@@ -113,6 +117,7 @@ export function toView(row: IntentRow): IntentView {
     reasons: strings(row.reasons),
     ruleIds: strings(row.ruleIds),
     policyVersion: row.policyVersion,
+    reviewId: row.reviewId,
     grant:
       row.grantId === null
         ? null

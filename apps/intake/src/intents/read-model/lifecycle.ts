@@ -28,6 +28,7 @@ export interface ReadModelPatch {
   reasons?: string[];
   ruleIds?: string[];
   policyVersion?: string;
+  reviewId?: string;
   grantId?: string;
   grantJti?: string;
   claimBy?: Date;
@@ -41,6 +42,7 @@ export function patchFor(event: CountersignEvent): ReadModelPatch {
         reasons: event.data.reasons,
         ruleIds: event.data.ruleIds,
         policyVersion: event.data.policyVersion,
+        ...(event.data.reviewId ? { reviewId: event.data.reviewId } : {}),
       };
     case 'grant.issued':
       return { grantId: event.data.grantId, grantJti: event.data.jti, claimBy: new Date(event.data.claimBy) };

@@ -66,10 +66,11 @@ export async function recordAndWrite(
          policy_version = COALESCE(u.policy_version, i.policy_version),
          grant_id = COALESCE(u.grant_id, i.grant_id),
          grant_jti = COALESCE(u.grant_jti, i.grant_jti),
-         claim_by = COALESCE(u.claim_by, i.claim_by)
+         claim_by = COALESCE(u.claim_by, i.claim_by),
+         review_id = COALESCE(u.review_id, i.review_id)
        FROM unnest($5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::uuid[],
-                   $12::uuid[], $13::timestamptz[])
-         AS u(id, state, decision, reasons, rule_ids, policy_version, grant_id, grant_jti, claim_by)
+                   $12::uuid[], $13::timestamptz[], $15::uuid[])
+         AS u(id, state, decision, reasons, rule_ids, policy_version, grant_id, grant_jti, claim_by, review_id)
        WHERE i.id = u.id
        RETURNING ${intentColumns('i')})
      SELECT written.*, (SELECT count(*)::int FROM recorded) AS recorded
@@ -89,6 +90,7 @@ export async function recordAndWrite(
       col((c) => c.patch.grantJti),
       col((c) => c.patch.claimBy),
       now,
+      col((c) => c.patch.reviewId),
     ],
   );
   // The LEFT JOIN yields one all-null row when no intent changed (only stale events were recorded).
