@@ -15,6 +15,7 @@ import { ExplainIntent } from './explanation/explain-intent/explain-intent.use-c
 import { MaskTokens } from './masking/mask-tokens.js';
 import { PolicyStore } from './policy-loading/policy-store.js';
 import { PolicyReloader, RELOAD_SETTINGS, type ReloadSettings } from './policy-loading/reload-policy/policy-reloader.js';
+import { GetReviewController } from './reviewing/get-review/get-review.controller.js';
 import { RecordVote } from './reviewing/record-vote/record-vote.use-case.js';
 import { VoteCastHandler } from './reviewing/record-vote/vote-cast.handler.js';
 import { VotesController } from './reviewing/record-vote/votes.controller.js';
@@ -47,7 +48,7 @@ export class AppModule {
         // One batch transaction at a time plus readiness probes: a few connections are plenty.
         PgPoolModule.forRoot(config.DATABASE_URL, { max: 4 }),
       ],
-      controllers: [HealthController, IntentSubmittedHandler, VoteCastHandler, ExplainIntentController, VotesController],
+      controllers: [HealthController, IntentSubmittedHandler, VoteCastHandler, ExplainIntentController, VotesController, GetReviewController],
       providers: [
         postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
         { provide: LOGGER, useValue: deps.logger },

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { defineEvent, EventId, type EventDefinition } from './envelope.js';
 import { Intent, Sha256Hex } from './intent.js';
 import {
+  ReviewConcludedV1,
   ReviewEscalatedV1,
+  ReviewKind,
   ReviewExpiringV1,
   ReviewVoteCastV1,
   ReviewVoteRecordedV1,
@@ -79,6 +81,8 @@ export const ReviewRequestedV1 = defineEvent(
   z.object({
     reviewId: z.uuid(),
     intentHash: Sha256Hex,
+    /** post_hoc: the requester already approved under break-glass; reviewers look back at it. */
+    kind: ReviewKind.default('approval'),
     requirement: ReviewRequirement,
     expiresAt: z.iso.datetime(),
     /** The MASKED intent: this event goes to chat, so it never carries a secret or personal datum. */
@@ -196,6 +200,7 @@ export const ALL_EVENTS = [
   ReviewVoteRefusedV1,
   ReviewEscalatedV1,
   ReviewExpiringV1,
+  ReviewConcludedV1,
   IntentApprovedV1,
   IntentRejectedV1,
   IntentExpiredV1,

@@ -102,3 +102,23 @@ export const ReviewExpiringV1 = defineEvent(
   1,
   z.object({ reviewId: z.uuid(), intentHash: Sha256Hex, expiresAt: z.iso.datetime() }),
 );
+
+export const ReviewKind = z.enum(['approval', 'post_hoc']);
+export type ReviewKind = z.infer<typeof ReviewKind>;
+
+/**
+ * A post-hoc review (opened by a break-glass approval) reached its end. It decides nothing about the
+ * intent, which was already approved; a rejection is the finding that the break-glass was not justified.
+ */
+export const ReviewConcludedV1 = defineEvent(
+  'review.concluded',
+  1,
+  z.object({
+    reviewId: z.uuid(),
+    intentHash: Sha256Hex,
+    kind: ReviewKind,
+    outcome: z.enum(['approved', 'rejected', 'expired']),
+    approvers: z.array(z.string()).default([]),
+    reason: z.string().max(2000).optional(),
+  }),
+);

@@ -76,3 +76,16 @@ CREATE INDEX "review_intents_review_id_idx" ON "policy"."review_intents"("review
 
 -- AddForeignKey
 ALTER TABLE "policy"."review_intents" ADD CONSTRAINT "review_intents_review_id_fkey" FOREIGN KEY ("review_id") REFERENCES "policy"."reviews"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- A break-glass approval opens a post-hoc review of the same intent: reviews are unique per intent and
+-- kind, not per intent. The masked view is kept with the review, for a post-hoc review's request and
+-- for GET /v1/reviews/:id (never the submitted intent).
+-- AlterTable
+ALTER TABLE "policy"."reviews" ADD COLUMN "kind" TEXT NOT NULL DEFAULT 'approval',
+ADD COLUMN "masked" JSONB;
+
+-- DropIndex
+DROP INDEX "policy"."reviews_intent_id_key";
+
+-- CreateIndex
+CREATE UNIQUE INDEX "reviews_intent_id_kind_key" ON "policy"."reviews"("intent_id", "kind");

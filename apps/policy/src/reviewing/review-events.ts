@@ -1,6 +1,8 @@
 import {
   createEvent,
   IntentApprovedV1,
+  ReviewConcludedV1,
+  ReviewRequestedV1,
   IntentExpiredV1,
   IntentRejectedV1,
   ReviewEscalatedV1,
@@ -95,6 +97,41 @@ export class ReviewEvents {
         data: { reviewId: review.snapshot.id, intentHash: review.snapshot.intentHash, reason },
       }),
     );
+  }
+
+  /** The post-hoc review of a break-glass approval, sent to every approver group at once. */
+  postHocRequested(review: LockedReview, postHoc: { id: string; requirement: LockedReview['snapshot']['requirement']; expiresAt: Date }): CountersignEvent {
+    const view = review.masked;
+    if (!view) throw new Error(`review ${review.snapshot.id} has no masked view to show reviewers`);
+    return createEvent(ReviewRequestedV1, {
+      ...this.envelope(review.intentId),
+      data: {
+        reviewId: postHoc.id,
+        intentHash: review.snapshot.intentHash,
+        kind: 'post_hoc',
+        requirement: postHoc.requirement,
+        expiresAt: postHoc.expiresAt.toISOString(),
+        intent: view.intent,
+        masked: view.values,
+        ruleIds: view.ruleIds,
+        reasons: [...view.reasons, 'approved by the requester under break-glass; review it after the fact'],
+        tags: view.tags,
+      },
+    });
+  }
+
+  concluded(review: LockedReview, outcome: 'approved' | 'rejected' | 'expired', votes: readonly CountedVote[], reason?: string): CountersignEvent {
+    return createEvent(ReviewConcludedV1, {
+      ...this.envelope(review.intentId),
+      data: {
+        reviewId: review.snapshot.id,
+        intentHash: review.snapshot.intentHash,
+        kind: review.kind,
+        outcome,
+        approvers: votes.filter((v) => v.decision === 'approve').map((v) => v.voter.subject),
+        ...(reason ? { reason } : {}),
+      },
+    });
   }
 
   escalated(review: LockedReview, step: number): CountersignEvent {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import type { GrantTerms, Requester, ReviewRequirement, VoteChannel, VoteDecision, Voter } from '@countersign/contracts';
+import type { GrantTerms, Requester, ReviewKind, ReviewRequirement, VoteChannel, VoteDecision, Voter } from '@countersign/contracts';
 import type { CountedVote, ReviewSnapshot, ReviewState } from '@countersign/domain';
+import type { ReviewerView } from '../classification/classify-intent/plan-classifications.js';
 
 /** A review under its row lock, with what its outcome events need besides the snapshot. */
 export interface LockedReview {
@@ -10,6 +11,9 @@ export interface LockedReview {
   /** Every intent the review decides: the opener and identical intents that joined it. */
   intentIds: string[];
   grant: GrantTerms;
+  kind: ReviewKind;
+  /** What reviewers may see (null only for reviews opened before it was kept). */
+  masked: ReviewerView | null;
 }
 
 interface ReviewRow {
@@ -25,9 +29,11 @@ interface ReviewRow {
   reminded: boolean;
   grant_terms: GrantTerms | null;
   intent_ids: string[] | null;
+  kind: ReviewKind;
+  masked: ReviewerView | null;
 }
 
-const SELECT_REVIEW = `SELECT r.id, r.intent_id, r.state, r.requirement, r.expires_at, r.created_at,
+const SELECT_REVIEW = `SELECT r.id, r.intent_id, r.state, r.requirement, r.expires_at, r.created_at, r.kind, r.masked,
        coalesce(r.intent_hash, d.intent_hash) AS intent_hash, r.requester, r.escalated_steps, r.reminded, d.grant_terms,
        (SELECT array_agg(ri.intent_id::text ORDER BY ri.created_at, ri.intent_id) FROM policy.review_intents ri WHERE ri.review_id = r.id) AS intent_ids
   FROM policy.reviews r JOIN policy.decisions d ON d.intent_id = r.intent_id`;
@@ -48,6 +54,8 @@ async function withVotes(client: pg.PoolClient, rows: ReviewRow[]): Promise<Lock
       intentId: row.intent_id,
       intentIds: row.intent_ids ?? [row.intent_id],
       grant: row.grant_terms,
+      kind: row.kind,
+      masked: row.masked,
       snapshot: {
         id: row.id,
         intentHash: row.intent_hash,
@@ -101,6 +109,28 @@ export const reviewStore = {
   async find(client: pg.PoolClient, reviewId: string): Promise<LockedReview | undefined> {
     const { rows } = await client.query<ReviewRow>(`${SELECT_REVIEW} WHERE r.id = $1`, [reviewId]);
     return (await withVotes(client, rows))[0];
+  },
+
+  /** A post-hoc review of a break-glass approval: same intent, same requester, its own row. */
+  async insertPostHoc(
+    client: pg.PoolClient,
+    row: { id: string; of: LockedReview; requirement: ReviewRequirement; openedAt: Date; expiresAt: Date; nextTimerAt: Date },
+  ): Promise<void> {
+    await client.query(
+      `INSERT INTO policy.reviews (id, intent_id, kind, state, requirement, expires_at, intent_hash, requester, next_timer_at, created_at, masked)
+       VALUES ($1, $2, 'post_hoc', 'pending', $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        row.id,
+        row.of.intentId,
+        JSON.stringify(row.requirement),
+        row.expiresAt,
+        row.of.snapshot.intentHash,
+        JSON.stringify(row.of.snapshot.requester),
+        row.nextTimerAt,
+        row.openedAt,
+        row.of.masked === null ? null : JSON.stringify(row.of.masked),
+      ],
+    );
   },
 
   async insertVote(client: pg.PoolClient, id: string, reviewId: string, vote: CountedVote): Promise<void> {

@@ -119,6 +119,24 @@ describe('reviews: votes over the API and NATS, timers (real NATS + Postgres)', 
       expect(forIntent(intentId, 'review.vote_recorded').map((e) => (e as { data: { voter: { subject: string } } }).data.voter.subject)).toEqual(['bob', 'dana', 'alice']);
     });
     expect(await vote(reviewId, who('erin', ['platform']), { decision: 'approve' })).toMatchObject({ status: 409, body: { error: { code: 'REVIEW_DECIDED' } } });
+    // The review as a reviewer sees it: masked view, votes, and nothing for someone without a reason to look.
+    const get = async (as: DemoIdentity) => {
+      const res = await fetch(`${h.baseUrl}/v1/reviews/${reviewId}`, { headers: { authorization: `Bearer ${await h.issuer.mint(as)}` } });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await get(bob)).toMatchObject({
+      status: 200,
+      body: {
+        id: reviewId,
+        kind: 'approval',
+        state: 'approved',
+        intentIds: [intentId],
+        requirement: { approverGroups: ['platform', 'security'], quorum: 2 },
+        votes: [{ subject: 'bob' }, { subject: 'dana' }, { subject: 'alice' }],
+        view: { intent: { action: 'db.export' }, ruleIds: ['two-groups'] },
+      },
+    });
+    expect((await get(who('outsider', ['marketing'], []))).status).toBe(404);
   });
 
   it('refuses a second click, the requester, the owner and a non-member, each recorded as a refusal', async () => {
@@ -202,6 +220,21 @@ describe('reviews: votes over the API and NATS, timers (real NATS + Postgres)', 
     expect(await vote(reviewId, oncall, { decision: 'approve', breakGlass: true })).toMatchObject({ status: 400, body: { error: { code: 'REASON_REQUIRED' } } });
     expect(await vote(reviewId, oncall, { decision: 'approve', breakGlass: true, reason: 'checkout is down' })).toMatchObject({ status: 200, body: { state: 'approved' } });
     await expectEventually(() => expect(forIntent(intentId, 'intent.approved')).toMatchObject([{ data: { breakGlass: true, reason: 'checkout is down', approvers: ['oncall'] } }]));
+    // Every approver group is asked at once to look back at it, in a post-hoc review of the masked intent.
+    const postHoc = await expectEventually(() => {
+      const requested = forIntent(intentId, 'review.requested').filter((e) => (e as { data: { kind: string } }).data.kind === 'post_hoc');
+      expect(requested).toHaveLength(1);
+      return requested[0] as { data: { reviewId: string; requirement: { approverGroups: string[]; breakGlass: boolean }; reasons: string[] } };
+    });
+    expect(postHoc.data).toMatchObject({ requirement: { approverGroups: ['platform'], breakGlass: false }, reasons: expect.arrayContaining([expect.stringMatching(/break-glass/)]) });
+    expect(await vote(postHoc.data.reviewId, oncall, { decision: 'approve', breakGlass: true, reason: 'again' })).toMatchObject({ status: 403 });
+    expect(await vote(postHoc.data.reviewId, alice, { decision: 'reject', reason: 'not an outage' })).toMatchObject({ status: 200, body: { state: 'rejected' } });
+    await expectEventually(() =>
+      expect(forIntent(intentId, 'review.concluded')).toMatchObject([{ data: { reviewId: postHoc.data.reviewId, kind: 'post_hoc', outcome: 'rejected', reason: 'not an outage' } }]),
+    );
+    // The look-back decides nothing about the intent, which stays approved.
+    expect(forIntent(intentId, 'intent.rejected')).toEqual([]);
+    expect(forIntent(intentId, 'intent.approved')).toHaveLength(1);
     const other = await openReview('db.export', requester);
     expect(await vote(other.reviewId, oncall, { decision: 'approve', breakGlass: true, reason: 'x' })).toMatchObject({
       status: 403,

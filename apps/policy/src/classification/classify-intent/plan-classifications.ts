@@ -1,4 +1,13 @@
-import type { CountersignEvent, EventOf, GrantTerms, IntentSubmittedV1, Requester, ReviewRequirement } from '@countersign/contracts';
+import type {
+  CountersignEvent,
+  EventOf,
+  GrantTerms,
+  Intent,
+  IntentSubmittedV1,
+  MaskedValue,
+  Requester,
+  ReviewRequirement,
+} from '@countersign/contracts';
 import { classify, intentHash, nextTimerAt, type Classification, type CompiledPolicy, type Tokenizer } from '@countersign/domain';
 import type { IdGenerator } from '@countersign/platform/runtime';
 import { buildOutgoingEvents } from './build-outgoing-events.js';
@@ -23,6 +32,16 @@ export interface ReviewRow {
   requirement: ReviewRequirement;
   expiresAt: Date;
   nextTimerAt: Date;
+  masked: ReviewerView;
+}
+
+/** What reviewers may see of a reviewed intent; kept with the review. */
+export interface ReviewerView {
+  intent: Intent;
+  values: MaskedValue[];
+  ruleIds: string[];
+  reasons: string[];
+  tags: string[];
 }
 
 export interface PlannedClassification {
@@ -133,6 +152,13 @@ function planOne(
       requirement,
       expiresAt,
       nextTimerAt: nextTimerAt({ openedAt: now, expiresAt, requirement, escalatedSteps: 0, reminded: false }),
+      masked: {
+        intent: classification.masked.intent,
+        values: classification.masked.values,
+        ruleIds: classification.ruleIds,
+        reasons: classification.reasons,
+        tags: classification.tags,
+      },
     };
   }
   const outgoing = buildOutgoingEvents({

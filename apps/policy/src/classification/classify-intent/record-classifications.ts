@@ -62,10 +62,10 @@ export async function recordClassifications(pool: pg.Pool, input: RecordInput): 
        ON CONFLICT (intent_id) DO NOTHING
        RETURNING intent_id
      ), r AS (
-       INSERT INTO policy.reviews (id, intent_id, state, requirement, expires_at, intent_hash, requester, next_timer_at, created_at, requester_key)
-       SELECT t.id, t.intent_id, 'pending', t.requirement, t.expires_at, t.intent_hash, t.requester, t.next_timer_at, $21, t.requester_key
-       FROM unnest($13::uuid[], $14::uuid[], $15::jsonb[], $16::timestamptz[], $18::text[], $19::jsonb[], $20::timestamptz[], $22::text[])
-         AS t(id, intent_id, requirement, expires_at, intent_hash, requester, next_timer_at, requester_key)
+       INSERT INTO policy.reviews (id, intent_id, state, requirement, expires_at, intent_hash, requester, next_timer_at, created_at, requester_key, masked)
+       SELECT t.id, t.intent_id, 'pending', t.requirement, t.expires_at, t.intent_hash, t.requester, t.next_timer_at, $21, t.requester_key, t.masked
+       FROM unnest($13::uuid[], $14::uuid[], $15::jsonb[], $16::timestamptz[], $18::text[], $19::jsonb[], $20::timestamptz[], $22::text[], $26::jsonb[])
+         AS t(id, intent_id, requirement, expires_at, intent_hash, requester, next_timer_at, requester_key, masked)
        WHERE t.intent_id IN (SELECT intent_id FROM d)
        RETURNING id
      ), l AS (
@@ -110,6 +110,7 @@ export async function recordClassifications(pool: pg.Pool, input: RecordInput): 
       joinedExisting,
       links.map((p) => p.intentId),
       links.map((p) => p.reviewId),
+      reviews.map((r) => JSON.stringify(r.masked)),
     ],
   );
   return new Map(result.rows.map((r) => [r.event_id, { fresh: r.fresh, outgoing: r.outgoing }]));

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import type { CountersignEvent, VoteRefusal } from '@countersign/contracts';
-import { decideVote, type ReviewState, type VoteRequest } from '@countersign/domain';
+import { decideVote, nextTimerAt, type ReviewState, type VoteRequest } from '@countersign/domain';
 import { inTransaction, PgOutbox } from '@countersign/platform/db';
 import { PG_POOL } from '@countersign/platform/nest';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
 import { ReviewEvents } from '../review-events.js';
-import { reviewStore } from '../review-store.js';
+import { reviewStore, type LockedReview } from '../review-store.js';
 
 export const VOTES_CONSUMER = 'policy-votes';
 
@@ -66,6 +66,19 @@ export class RecordVote {
     return result;
   }
 
+  /**
+   * A break-glass approval stands at once, and every approver group is asked to look back at it: a
+   * post-hoc review with the rule's groups and quorum, no break-glass of its own, a week to decide.
+   */
+  private async openPostHoc(client: pg.PoolClient, review: LockedReview, events: ReviewEvents, now: Date): Promise<CountersignEvent> {
+    const requirement = { ...review.snapshot.requirement, breakGlass: false, escalation: [], ttlSeconds: POST_HOC_TTL_SECONDS };
+    const expiresAt = new Date(now.getTime() + POST_HOC_TTL_SECONDS * 1000);
+    const id = this.ids.next();
+    const next = nextTimerAt({ openedAt: now, expiresAt, requirement, escalatedSteps: 0, reminded: false });
+    await reviewStore.insertPostHoc(client, { id, of: review, requirement, openedAt: now, expiresAt, nextTimerAt: next });
+    return events.postHocRequested(review, { id, requirement, expiresAt });
+  }
+
   private async decide(client: pg.PoolClient, cmd: VoteCommand): Promise<RecordVoteResult> {
     const now = this.clock.now();
     const events = new ReviewEvents(this.ids, now, cmd.cast?.id ?? cmd.eventId);
@@ -87,13 +100,20 @@ export class RecordVote {
     let state: ReviewState = 'pending';
     if (decided.outcome) {
       state = decided.outcome;
-      outgoing.push(...(decided.outcome === 'approved' ? events.approved(review, votes) : events.rejected(review, decided.vote)));
       await reviewStore.update(client, review.snapshot.id, {
         state,
         decidedAt: now,
         ...(decided.vote.reason ? { outcomeReason: decided.vote.reason } : {}),
         nextTimerAt: null,
       });
+      if (review.kind === 'post_hoc') {
+        outgoing.push(events.concluded(review, decided.outcome, votes, decided.vote.decision === 'reject' ? decided.vote.reason : undefined));
+      } else if (decided.outcome === 'rejected') {
+        outgoing.push(...events.rejected(review, decided.vote));
+      } else {
+        outgoing.push(...events.approved(review, votes));
+        if (decided.vote.breakGlass) outgoing.push(await this.openPostHoc(client, review, events, now));
+      }
     }
     return {
       verdict: { counted: true, state, approvals: decided.approvals, quorum: review.snapshot.requirement.quorum },
@@ -103,15 +123,21 @@ export class RecordVote {
   }
 }
 
+/** How long the approver groups have to look back at a break-glass approval. */
+export const POST_HOC_TTL_SECONDS = 7 * 86_400;
+
 /** The verdict a stored outcome stands for, so that a repeated request gets the same answer. */
 function verdictOf(outgoing: readonly CountersignEvent[]): VoteVerdict {
   for (const e of outgoing) {
     if (e.type === 'review.vote_refused') return { counted: false, code: e.data.code, reason: e.data.reason };
   }
   const recorded = outgoing.find((e) => e.type === 'review.vote_recorded');
-  const outcome = outgoing.find((e) => e.type === 'intent.approved' || e.type === 'intent.rejected');
+  const outcome = outgoing.find((e) => e.type === 'intent.approved' || e.type === 'intent.rejected' || e.type === 'review.concluded');
   if (recorded?.type === 'review.vote_recorded') {
-    const state: ReviewState = outcome?.type === 'intent.approved' ? 'approved' : outcome?.type === 'intent.rejected' ? 'rejected' : 'pending';
+    let state: ReviewState = 'pending';
+    if (outcome?.type === 'intent.approved') state = 'approved';
+    else if (outcome?.type === 'intent.rejected') state = 'rejected';
+    else if (outcome?.type === 'review.concluded' && outcome.data.outcome !== 'expired') state = outcome.data.outcome;
     return { counted: true, state, approvals: recorded.data.approvals, quorum: recorded.data.quorum };
   }
   return { counted: false, code: 'REVIEW_NOT_FOUND', reason: 'the vote left no record' };

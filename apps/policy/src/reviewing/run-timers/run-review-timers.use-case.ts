@@ -34,7 +34,7 @@ export class RunReviewTimers {
       for (const review of await reviewStore.lockDue(client, now, BATCH)) {
         const due = dueTimers(review.snapshot, now);
         if (due.expire) {
-          outgoing.push(...events.expired(review));
+          outgoing.push(...(review.kind === 'post_hoc' ? [events.concluded(review, 'expired', review.snapshot.votes)] : events.expired(review)));
           await reviewStore.update(client, review.snapshot.id, { state: 'expired', decidedAt: now, outcomeReason: 'expired', nextTimerAt: null });
           continue;
         }
