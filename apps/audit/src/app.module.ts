@@ -4,6 +4,10 @@ import { TokenVerifier } from '@countersign/platform/auth';
 import type { Logger } from '@countersign/platform/logging';
 import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
 import { AuditorAccess } from './auth/auditor-access.js';
+import { CHECKPOINT_INTERVAL_MS, CheckpointLoop } from './checkpoints/checkpoint-loop.js';
+import { CheckpointsController } from './checkpoints/checkpoints.controller.js';
+import { ProveLog } from './checkpoints/prove.use-case.js';
+import { CHECKPOINT_ORIGIN, PublishCheckpoint } from './checkpoints/publish-checkpoint.use-case.js';
 import type { AuditConfig } from './config.js';
 import { ListEventsController } from './reading/list-events/list-events.controller.js';
 import { ListAuditEvents } from './reading/list-events/list-events.use-case.js';
@@ -32,13 +36,18 @@ export class AppModule {
         NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
         PgPoolModule.forRoot(config.DATABASE_URL),
       ],
-      controllers: [HealthController, JwksController, ListEventsController, VerifyChainController, RecordEventsController],
+      controllers: [HealthController, JwksController, ListEventsController, VerifyChainController, RecordEventsController, CheckpointsController],
       providers: [
         postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
         { provide: AUDIT_LOGGER, useValue: deps.logger },
         { provide: AuditSigningKey, useValue: deps.signingKey },
         { provide: TokenVerifier, useValue: deps.verifier },
+        { provide: CHECKPOINT_ORIGIN, useValue: config.AUDIT_ORIGIN },
+        { provide: CHECKPOINT_INTERVAL_MS, useValue: config.AUDIT_CHECKPOINT_INTERVAL_MS },
         AuditorAccess,
+        PublishCheckpoint,
+        ProveLog,
+        CheckpointLoop,
         RecordEvents,
         ListAuditEvents,
         VerifyAuditChain,

@@ -16,7 +16,16 @@ import {
   type CountersignEvent,
 } from '@countersign/contracts';
 import { DevIssuer } from '@countersign/platform/auth';
-import { Ed25519Key, verifyChain, type ChainEntry } from '@countersign/platform/crypto';
+import {
+  Ed25519Key,
+  leafHash,
+  merkleLeafHash,
+  verifyChain,
+  verifyCheckpoint,
+  verifyConsistency,
+  verifyInclusion,
+  type ChainEntry,
+} from '@countersign/platform/crypto';
 import { applyMigrations } from '@countersign/platform/db';
 import { createLogger } from '@countersign/platform/logging';
 import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
@@ -274,5 +283,53 @@ describe('audit service (real NATS + Postgres)', () => {
     const res = await get('/.well-known/jwks.json');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ keys: [key.publicJwk()] });
+  });
+
+  it('signs checkpoints and serves inclusion and consistency proofs that verify offline', async () => {
+    const post = (token: string) => fetch(`${baseUrl}/v1/audit/checkpoints`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const first = (await (await post(tokens.auditor)).json()) as { treeSize: number; note: string; rootHash: string };
+    const signed = verifyCheckpoint(first.note, key.publicJwk(), 'countersign/audit');
+    expect(signed).toMatchObject({ size: first.treeSize });
+    expect(signed!.root.toString('hex')).toBe(first.rootHash);
+
+    await new EventPublisher(nc, logger).publishAll([events.withdrawn(), events.revoked()]);
+    await expectEventually(async () => expect((await storedRows()).length).toBe(first.treeSize + 2));
+    const second = (await (await post(tokens.auditor)).json()) as { treeSize: number; note: string };
+    expect(second.treeSize).toBe(first.treeSize + 2);
+    const newer = verifyCheckpoint(second.note, key.publicJwk(), 'countersign/audit')!;
+
+    // Inclusion: the auditor recomputes the leaf from the stored event itself, not from our leaf_hash column.
+    const rows = await storedRows();
+    const target = rows[rows.length - 2]!;
+    const inclusion = (await (await get(`/v1/audit/proofs/inclusion?seq=${target.seq}`, tokens.auditor)).json()) as { leafIndex: number; treeSize: number; proof: string[] };
+    const leaf = merkleLeafHash(Buffer.from(leafHash(target.payload), 'hex'));
+    const proof = inclusion.proof.map((h) => Buffer.from(h, 'hex'));
+    expect(verifyInclusion(leaf, inclusion.leafIndex, inclusion.treeSize, proof, newer.root)).toBe(true);
+    expect(verifyInclusion(merkleLeafHash(Buffer.from('forged')), inclusion.leafIndex, inclusion.treeSize, proof, newer.root)).toBe(false);
+
+    const consistency = (await (await get(`/v1/audit/proofs/consistency?from=${first.treeSize}&to=${second.treeSize}`, tokens.auditor)).json()) as { proof: string[] };
+    expect(verifyConsistency(first.treeSize, second.treeSize, consistency.proof.map((h) => Buffer.from(h, 'hex')), signed!.root, newer.root)).toBe(true);
+    expect((await get('/v1/audit/proofs/inclusion?seq=0', tokens.auditor)).status).toBe(400);
+    expect((await get(`/v1/audit/proofs/consistency?from=${first.treeSize + 1}`, tokens.auditor)).status).toBe(404);
+    expect((await post(tokens.nobody)).status).toBe(403);
+  });
+
+  it('refuses to sign a checkpoint that contradicts the last one after a row was rewritten as superuser', async () => {
+    const post = () => fetch(`${baseUrl}/v1/audit/checkpoints`, { method: 'POST', headers: { authorization: `Bearer ${tokens.auditor}` } });
+    expect((await post()).status).toBe(200);
+    const client = await sql.connect();
+    try {
+      await client.query('ALTER TABLE audit.events DISABLE TRIGGER events_no_update_delete');
+      await client.query(`UPDATE audit.events SET leaf_hash = repeat('0', 64) WHERE seq = 1`);
+      await client.query('ALTER TABLE audit.events ENABLE TRIGGER events_no_update_delete');
+    } finally {
+      client.release();
+    }
+    await new EventPublisher(nc, logger).publish(events.withdrawn());
+    await expectEventually(async () => {
+      const res = await post();
+      expect(res.status).toBe(500);
+      expect(await res.json()).toMatchObject({ error: { code: 'LOG_INCONSISTENT' } });
+    });
   });
 });
