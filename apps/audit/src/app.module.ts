@@ -9,6 +9,7 @@ import { CheckpointsController } from './checkpoints/checkpoints.controller.js';
 import { ProveLog } from './checkpoints/prove.use-case.js';
 import { CHECKPOINT_ORIGIN, PublishCheckpoint } from './checkpoints/publish-checkpoint.use-case.js';
 import type { AuditConfig } from './config.js';
+import { ExportLogController } from './reading/export-log/export-log.controller.js';
 import { ListEventsController } from './reading/list-events/list-events.controller.js';
 import { ListAuditEvents } from './reading/list-events/list-events.use-case.js';
 import { VerifyChainController } from './reading/verify-chain/verify-chain.controller.js';
@@ -36,7 +37,7 @@ export class AppModule {
         NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
         PgPoolModule.forRoot(config.DATABASE_URL),
       ],
-      controllers: [HealthController, JwksController, ListEventsController, VerifyChainController, RecordEventsController, CheckpointsController],
+      controllers: [HealthController, JwksController, ListEventsController, VerifyChainController, RecordEventsController, CheckpointsController, ExportLogController],
       providers: [
         postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
         { provide: AUDIT_LOGGER, useValue: deps.logger },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registerAuditVerify } from './commands/audit-verify/audit-verify.command.js';
 import { registerPolicyExplain } from './commands/policy-explain/policy-explain.command.js';
 import { registerPolicyTest } from './commands/policy-test/policy-test.command.js';
 import { registerPolicyValidate } from './commands/policy-validate/policy-validate.command.js';
@@ -28,5 +29,7 @@ export function buildProgram(io: CliIo): Command {
   registerPolicyValidate(policy, io);
   registerPolicyTest(policy, io);
   registerPolicyExplain(policy, io);
+  const audit = program.command('audit').description('verify audit exports offline');
+  registerAuditVerify(audit, io);
   return program;
 }

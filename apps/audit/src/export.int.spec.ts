@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { INestApplication } from '@nestjs/common';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent, IntentWithdrawnV1 } from '@countersign/contracts';
+import { DevIssuer } from '@countersign/platform/auth';
+import { Ed25519Key, verifyAuditExport } from '@countersign/platform/crypto';
+import { applyMigrations } from '@countersign/platform/db';
+import { createLogger } from '@countersign/platform/logging';
+import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
+import { UuidV7Generator } from '@countersign/platform/runtime';
+import { createTestDatabase, expectEventually, startNatsServer, type RunningNats, type TestDatabase } from '@countersign/testing';
+import { createAuditApp } from './bootstrap.js';
+import { AuditConfigSchema } from './config.js';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
+const logger = createLogger('audit-export-test', 'silent');
+const ids = new UuidV7Generator();
+const key = Ed25519Key.generate();
+
+/**
+ * The auditor's path: export the log, verify it offline with `countersign audit verify`; then tamper
+ * the way an insider with superuser rights could, and check that each change is detected and named.
+ */
+describe('audit export, verified offline (real NATS + Postgres + the CLI)', () => {
+  let nats: RunningNats;
+  let db: TestDatabase;
+  let app: INestApplication;
+  let nc: NatsConnection;
+  let sql: pg.Pool;
+  let dir: string;
+  let baseUrl: string;
+  let auditor: string;
+
+  beforeAll(async () => {
+    [nats, db, dir] = await Promise.all([startNatsServer(), createTestDatabase('cs_audit_export'), mkdtemp(join(tmpdir(), 'cs-audit-export-'))]);
+    await applyMigrations(db.url);
+    sql = new pg.Pool({ connectionString: db.url, max: 2 });
+    nc = await connectNats({ url: nats.url, name: 'audit-export-test' });
+    await writeFile(join(dir, 'audit.pem'), key.toPem(), { mode: 0o600 });
+    await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [key.publicJwk()] }));
+    const issuer = await DevIssuer.loadOrCreate(join(dir, 'dev-issuer'));
+    auditor = await issuer.mint({ name: 'carol', kind: 'user', groups: ['auditors'], scopes: [] });
+    const config = AuditConfigSchema.parse({
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      DEV_ISSUER_ENABLED: 'true',
+      DEV_ISSUER_JWKS_FILE: issuer.jwksFile,
+      AUDIT_SIGNING_KEY_FILE: join(dir, 'audit.pem'),
+    });
+    app = await createAuditApp(config, logger);
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
+    const actor = { kind: 'user' as const, id: 'alice' };
+    const events = Array.from({ length: 6 }, () =>
+      createEvent(IntentWithdrawnV1, { id: ids.next(), occurredAt: new Date(), intentId: ids.next(), actor, data: { reason: 'no longer needed' } }),
+    );
+    await new EventPublisher(nc, logger).publishAll(events);
+    await expectEventually(async () => expect((await sql.query('SELECT count(*)::int AS n FROM audit.events')).rows[0].n).toBe(6));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await nc?.drain();
+    await sql?.end();
+    await nats?.stop();
+    await db?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const exportLog = async () => {
+    const res = await fetch(`${baseUrl}/v1/audit/export`, { headers: { authorization: `Bearer ${auditor}` } });
+    expect(res.status).toBe(200);
+    return res.text();
+  };
+  const pinned = () => [key.publicJwk()];
+
+  async function cli(text: string): Promise<{ code: number; out: string }> {
+    const file = join(dir, `export-${ids.next()}.jsonl`);
+    await writeFile(file, text);
+    try {
+      const { stdout } = await run(process.execPath, [CLI, 'audit', 'verify', file, '--jwks', join(dir, 'jwks.json')]);
+      return { code: 0, out: stdout };
+    } catch (error) {
+      const e = error as { code: number; stdout: string; stderr: string };
+      return { code: e.code, out: `${e.stdout}${e.stderr}` };
+    }
+  }
+
+  async function asSuperuser(statement: string): Promise<void> {
+    const client = await sql.connect();
+    try {
+      await client.query('ALTER TABLE audit.events DISABLE TRIGGER events_no_update_delete');
+      await client.query(statement);
+      await client.query('ALTER TABLE audit.events ENABLE TRIGGER events_no_update_delete');
+    } finally {
+      client.release();
+    }
+  }
+
+  let clean: string;
+
+  it('exports a log that verifies offline against the pinned key, with the CLI exiting 0', async () => {
+    clean = await exportLog();
+    expect(verifyAuditExport(clean, pinned())).toMatchObject({ ok: true, entries: 6, checkpoint: { size: 6 } });
+    expect(await cli(clean)).toMatchObject({ code: 0, out: expect.stringMatching(/^ok: 6 events; signed checkpoint countersign\/audit size 6/) });
+    // Another key cannot vouch for it.
+    expect(verifyAuditExport(clean, [Ed25519Key.generate().publicJwk()])).toMatchObject({ ok: false, reason: expect.stringMatching(/not signed/) });
+  });
+
+  it('names two reordered events and a truncated tail', async () => {
+    const lines = clean.trimEnd().split('\n');
+    const swapped = [lines[0], lines[1], lines[3], lines[2], ...lines.slice(4)].join('\n');
+    expect(verifyAuditExport(swapped, pinned())).toMatchObject({ ok: false, seq: 3, reason: expect.stringMatching(/out of order/) });
+    const truncated = lines.slice(0, -2).join('\n');
+    expect(verifyAuditExport(truncated, pinned())).toMatchObject({ ok: false, reason: expect.stringMatching(/ends at seq 4 .* covers 6 events \(truncated\)/) });
+    const cliRun = await cli(swapped);
+    expect(cliRun.code).toBe(1);
+    expect(cliRun.out).toMatch(/does not verify: seq 3 \(event [0-9a-f-]+\): seq 3 where 2 was expected/);
+  });
+
+  it('names a row edited as superuser, then a row deleted as superuser', async () => {
+    await asSuperuser(`UPDATE audit.events SET payload = jsonb_set(payload, '{data,reason}', '"edited"') WHERE seq = 2`);
+    expect(verifyAuditExport(await exportLog(), pinned())).toMatchObject({ ok: false, seq: 2, reason: expect.stringMatching(/payload altered/) });
+    await asSuperuser(`UPDATE audit.events SET payload = jsonb_set(payload, '{data,reason}', '"no longer needed"') WHERE seq = 2`);
+    expect(verifyAuditExport(await exportLog(), pinned())).toMatchObject({ ok: true });
+    await asSuperuser('DELETE FROM audit.events WHERE seq = 4');
+    expect(verifyAuditExport(await exportLog(), pinned())).toMatchObject({ ok: false, seq: 5, reason: expect.stringMatching(/seq 5 where 4 was expected/) });
+  });
+});
