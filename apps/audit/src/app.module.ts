@@ -3,12 +3,15 @@ import type pg from 'pg';
 import { TokenVerifier } from '@countersign/platform/auth';
 import type { Logger } from '@countersign/platform/logging';
 import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
+import { Clock, SystemClock } from '@countersign/platform/runtime';
 import { AuditorAccess } from './auth/auditor-access.js';
 import { CHECKPOINT_INTERVAL_MS, CheckpointLoop } from './checkpoints/checkpoint-loop.js';
 import { CheckpointsController } from './checkpoints/checkpoints.controller.js';
 import { ProveLog } from './checkpoints/prove.use-case.js';
 import { CHECKPOINT_ORIGIN, PublishCheckpoint } from './checkpoints/publish-checkpoint.use-case.js';
 import type { AuditConfig } from './config.js';
+import { BuildEvidence } from './evidence/build-evidence.use-case.js';
+import { EvidenceController } from './evidence/evidence.controller.js';
 import { ExportLogController } from './reading/export-log/export-log.controller.js';
 import { ListEventsController } from './reading/list-events/list-events.controller.js';
 import { ListAuditEvents } from './reading/list-events/list-events.use-case.js';
@@ -37,7 +40,7 @@ export class AppModule {
         NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
         PgPoolModule.forRoot(config.DATABASE_URL),
       ],
-      controllers: [HealthController, JwksController, ListEventsController, VerifyChainController, RecordEventsController, CheckpointsController, ExportLogController],
+      controllers: [HealthController, JwksController, ListEventsController, VerifyChainController, RecordEventsController, CheckpointsController, ExportLogController, EvidenceController],
       providers: [
         postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
         { provide: AUDIT_LOGGER, useValue: deps.logger },
@@ -48,6 +51,8 @@ export class AppModule {
         AuditorAccess,
         PublishCheckpoint,
         ProveLog,
+        BuildEvidence,
+        { provide: Clock, useClass: SystemClock },
         CheckpointLoop,
         RecordEvents,
         ListAuditEvents,

@@ -7,9 +7,19 @@ import { promisify } from 'node:util';
 import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvent, IntentWithdrawnV1 } from '@countersign/contracts';
+import { createHash } from 'node:crypto';
+import { unzipSync } from 'fflate';
+import { createEvent, IntentClassifiedV1, IntentSubmittedV1, IntentWithdrawnV1 } from '@countersign/contracts';
 import { DevIssuer } from '@countersign/platform/auth';
-import { Ed25519Key, verifyAuditExport } from '@countersign/platform/crypto';
+import {
+  Ed25519Key,
+  leafHash,
+  merkleLeafHash,
+  verifyAuditExport,
+  verifyCheckpoint,
+  verifyEd25519,
+  verifyInclusion,
+} from '@countersign/platform/crypto';
 import { applyMigrations } from '@countersign/platform/db';
 import { createLogger } from '@countersign/platform/logging';
 import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
@@ -125,6 +135,54 @@ describe('audit export, verified offline (real NATS + Postgres + the CLI)', () =
     const cliRun = await cli(swapped);
     expect(cliRun.code).toBe(1);
     expect(cliRun.out).toMatch(/does not verify: seq 3 \(event [0-9a-f-]+\): seq 3 where 2 was expected/);
+  });
+
+  it('packs evidence for a period: population, events with inclusion proofs, checkpoint, report, signed manifest', async () => {
+    const intentId = ids.next();
+    const intent = {
+      action: 'db.export',
+      resource: { kind: 'db', id: 'orders', env: 'prod', tags: [] },
+      args: { table: 'orders' },
+      justification: 'quarter close',
+      requester: { kind: 'pipeline' as const, subject: 'ci-deployer', issuer: 'urn:test', groups: [], owner: 'alice' },
+    };
+    const submitted = createEvent(IntentSubmittedV1, { id: ids.next(), occurredAt: new Date(), intentId, actor: { kind: 'pipeline', id: 'ci-deployer' }, data: { intent, intentHash: 'd'.repeat(64) } });
+    const classified = createEvent(IntentClassifiedV1, {
+      id: ids.next(), occurredAt: new Date(), intentId, actor: { kind: 'service', id: 'policy' },
+      data: { intentHash: 'd'.repeat(64), decision: 'allow', policyVersion: 'e'.repeat(64), ruleIds: ['allow-orders'], reasons: ['allow-orders: allow'], grant: { audience: 'db:prod/orders', claimTtlSeconds: 300, useTtlSeconds: 60 } },
+    });
+    await new EventPublisher(nc, logger).publishAll([submitted, classified]);
+    await expectEventually(async () => expect((await sql.query('SELECT count(*)::int AS n FROM audit.events WHERE intent_id = $1', [intentId])).rows[0].n).toBe(2));
+    const hour = 3_600_000;
+    const period = `from=${new Date(Date.now() - hour).toISOString()}&to=${new Date(Date.now() + hour).toISOString()}`;
+    const res = await fetch(`${baseUrl}/v1/evidence?${period}`, { headers: { authorization: `Bearer ${auditor}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/zip');
+    const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
+    expect(Object.keys(files).sort()).toEqual(['checkpoint.txt', 'events.jsonl', 'keys.json', 'manifest.json', 'manifest.sig', 'population.csv', 'report.html']);
+    const text = (name: string) => Buffer.from(files[name]!).toString('utf8');
+    // The manifest is signed by the audit key and names every other file by its SHA-256.
+    const manifest = JSON.parse(text('manifest.json')) as { files: Array<{ name: string; sha256: string }>; checkpoint: { size: number } };
+    const sig = JSON.parse(text('manifest.sig')) as { kid: string; signature: string };
+    expect(sig.kid).toBe(key.kid);
+    expect(verifyEd25519(key.publicJwk(), Buffer.from(files['manifest.json']!), Buffer.from(sig.signature, 'base64url'))).toBe(true);
+    for (const f of manifest.files) expect(createHash('sha256').update(files[f.name]!).digest('hex')).toBe(f.sha256);
+    // Every event comes with a proof that verifies against the signed checkpoint.
+    const checkpoint = verifyCheckpoint(text('checkpoint.txt'), key.publicJwk(), 'countersign/audit')!;
+    expect(checkpoint.size).toBe(manifest.checkpoint.size);
+    const lines = text('events.jsonl').trimEnd().split('\n').map((l) => JSON.parse(l) as { payload: unknown; inclusion: { leafIndex: number; treeSize: number; proof: string[] } });
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const e of lines) {
+      const leaf = merkleLeafHash(Buffer.from(leafHash(e.payload), 'hex'));
+      expect(verifyInclusion(leaf, e.inclusion.leafIndex, e.inclusion.treeSize, e.inclusion.proof.map((h) => Buffer.from(h, 'hex')), checkpoint.root)).toBe(true);
+    }
+    const csv = text('population.csv').trimEnd().split('\n');
+    expect(csv[0]).toMatch(/^intentId,submittedAt,requester,/);
+    expect(csv.find((l) => l.startsWith(intentId))).toMatch(/ci-deployer,pipeline,alice,db\.export,db:prod\/orders,.*allowed/);
+    expect(text('report.html')).toContain('<td>allowed by policy</td><td>1</td>');
+    // Withheld at recording time: the evidence never carries the submitted arguments either.
+    expect(text('events.jsonl')).not.toContain('quarter close');
+    expect((await fetch(`${baseUrl}/v1/evidence?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, { headers: { authorization: `Bearer ${auditor}` } })).status).toBe(400);
   });
 
   it('names a row edited as superuser, then a row deleted as superuser', async () => {

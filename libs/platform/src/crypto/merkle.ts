@@ -134,3 +134,50 @@ export function verifyConsistency(oldSize: number, newSize: number, proof: reado
   }
   return fr.equals(oldRoot) && sr.equals(newRoot) && sn === 0;
 }
+
+/**
+ * Every level of the tree over `leaves`, bottom-up, built once: level 0 the leaves, each next level
+ * pairs neighbours and promotes an unpaired last node (which is exactly RFC 6962's split at the largest
+ * power of two). Inclusion proofs for many leaves then cost O(log n) each instead of O(n).
+ */
+export class MerkleTree {
+  private readonly levels: Hash[][];
+
+  constructor(leaves: readonly Hash[]) {
+    this.levels = [[...leaves]];
+    let level = this.levels[0]!;
+    while (level.length > 1) {
+      const next: Hash[] = [];
+      for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? merkleNodeHash(level[i]!, level[i + 1]!) : level[i]!);
+      this.levels.push(next);
+      level = next;
+    }
+  }
+
+  get size(): number {
+    return this.levels[0]!.length;
+  }
+
+  root(): Hash {
+    return this.size === 0 ? merkleRoot([]) : this.levels.at(-1)![0]!;
+  }
+
+  /** The leaf hash at `index`, as the tree holds it. */
+  inclusionProofLeaf(index: number): Hash {
+    const leaf = this.levels[0]![index];
+    if (!leaf) throw new RangeError(`leaf ${index} is not in a tree of ${this.size}`);
+    return leaf;
+  }
+
+  inclusionProof(index: number): Hash[] {
+    if (index < 0 || index >= this.size) throw new RangeError(`leaf ${index} is not in a tree of ${this.size}`);
+    const proof: Hash[] = [];
+    let i = index;
+    for (const level of this.levels.slice(0, -1)) {
+      const sibling = i % 2 === 1 ? i - 1 : i + 1;
+      if (sibling < level.length) proof.push(level[sibling]!);
+      i = Math.floor(i / 2);
+    }
+    return proof;
+  }
+}

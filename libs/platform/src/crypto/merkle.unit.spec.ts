@@ -4,6 +4,7 @@ import {
   consistencyProof,
   inclusionProof,
   merkleLeafHash,
+  MerkleTree,
   merkleRoot,
   verifyConsistency,
   verifyInclusion,
@@ -75,5 +76,19 @@ describe('RFC 6962 Merkle tree', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('MerkleTree (levels built once) gives the same roots and proofs as the recursive definition', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 200 }), fc.nat(), (n, a) => {
+        const all = leavesOf(n);
+        const tree = new MerkleTree(all);
+        expect(tree.root().equals(merkleRoot(all))).toBe(true);
+        const i = a % n;
+        expect(tree.inclusionProof(i).map((h) => h.toString('hex'))).toEqual(inclusionProof(all, i).map((h) => h.toString('hex')));
+      }),
+      { numRuns: 200 },
+    );
+    expect(new MerkleTree(leaves).root().toString('hex')).toBe(ROOTS[7]);
   });
 });
