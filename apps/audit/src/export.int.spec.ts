@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { unzipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { createEvent, IntentClassifiedV1, IntentSubmittedV1, IntentWithdrawnV1 } from '@countersign/contracts';
 import { DevIssuer } from '@countersign/platform/auth';
 import {
@@ -183,6 +183,22 @@ describe('audit export, verified offline (real NATS + Postgres + the CLI)', () =
     // Withheld at recording time: the evidence never carries the submitted arguments either.
     expect(text('events.jsonl')).not.toContain('quarter close');
     expect((await fetch(`${baseUrl}/v1/evidence?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, { headers: { authorization: `Bearer ${auditor}` } })).status).toBe(400);
+
+    // The auditor's commands: download, verify offline; an edited population is caught.
+    const zipFile = join(dir, 'evidence.zip');
+    const from = new Date(Date.now() - hour).toISOString();
+    const to = new Date(Date.now() + hour).toISOString();
+    await run(process.execPath, [CLI, 'evidence', 'export', '--url', baseUrl, '--from', from, '--to', to, '--out', zipFile], { env: { ...process.env, COUNTERSIGN_TOKEN: auditor } });
+    const verified = await run(process.execPath, [CLI, 'evidence', 'verify', zipFile, '--jwks', join(dir, 'jwks.json')]);
+    expect(verified.stdout).toMatch(/^ok: \d+ intents, \d+ events proven in the signed tree of size \d+/);
+    const edited = unzipSync(new Uint8Array(await readFile(zipFile)));
+    edited['population.csv'] = Buffer.from(text('population.csv').replace('ci-deployer', 'someone-else'));
+    await writeFile(zipFile, zipSync(edited));
+    const refused = await run(process.execPath, [CLI, 'evidence', 'verify', zipFile, '--jwks', join(dir, 'jwks.json')]).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/population\.csv does not match its SHA-256/) });
   });
 
   it('names a row edited as superuser, then a row deleted as superuser', async () => {

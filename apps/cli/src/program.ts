@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAuditVerify } from './commands/audit-verify/audit-verify.command.js';
+import { registerEvidence } from './commands/evidence/evidence.command.js';
 import { registerPolicyExplain } from './commands/policy-explain/policy-explain.command.js';
 import { registerPolicyTest } from './commands/policy-test/policy-test.command.js';
 import { registerPolicyValidate } from './commands/policy-validate/policy-validate.command.js';
@@ -31,5 +32,6 @@ export function buildProgram(io: CliIo): Command {
   registerPolicyExplain(policy, io);
   const audit = program.command('audit').description('verify audit exports offline');
   registerAuditVerify(audit, io);
+  registerEvidence(program, io);
   return program;
 }
