@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAuditVerify } from './commands/audit-verify/audit-verify.command.js';
 import { registerEvidence } from './commands/evidence/evidence.command.js';
+import { registerRequest } from './commands/request/request.command.js';
+import { registerStatus } from './commands/status/status.command.js';
+import { registerVotes } from './commands/vote/vote.command.js';
 import { registerPolicyExplain } from './commands/policy-explain/policy-explain.command.js';
 import { registerPolicyTest } from './commands/policy-test/policy-test.command.js';
 import { registerPolicyValidate } from './commands/policy-validate/policy-validate.command.js';
@@ -14,7 +17,7 @@ function version(): string {
 }
 
 /** The whole command tree. Each command lives in its own folder and only registers itself here. */
-export function buildProgram(io: CliIo): Command {
+export function buildProgram(io: CliIo, setExit: (code: number) => void = () => undefined): Command {
   const program = new Command('countersign')
     .description('Countersign: action-level approvals. Exit codes: see apps/cli/README.md.')
     .version(version())
@@ -33,5 +36,8 @@ export function buildProgram(io: CliIo): Command {
   const audit = program.command('audit').description('verify audit exports offline');
   registerAuditVerify(audit, io);
   registerEvidence(program, io);
+  registerRequest(program, io, setExit);
+  registerStatus(program, io);
+  registerVotes(program, io);
   return program;
 }

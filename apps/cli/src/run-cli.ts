@@ -5,9 +5,11 @@ import type { CliIo } from './shared/cli-io.js';
 
 /** Runs one command line and returns its exit code; never exits the process itself, so tests run it in-process. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  // A command that runs another program (request … -- cmd) ends with that program's exit code.
+  let exitCode: number = ExitCode.Ok;
   try {
-    await buildProgram(io).parseAsync([...argv], { from: 'user' });
-    return ExitCode.Ok;
+    await buildProgram(io, (code) => (exitCode = code)).parseAsync([...argv], { from: 'user' });
+    return exitCode;
   } catch (error) {
     if (error instanceof CliError) {
       io.err(`error: ${error.message.replace(/\s*\n\s*/g, ' ')}`);

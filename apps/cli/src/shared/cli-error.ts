@@ -8,6 +8,14 @@ export const ExitCode = {
   Invalid: 2,
   Unreachable: 3,
   Refused: 4,
+  /** `request --wait`: the policy denied the intent. */
+  Denied: 10,
+  /** `request --wait`: a reviewer rejected it. */
+  Rejected: 11,
+  /** `request --wait`: the review expired undecided (or the grant expired before it was claimed). */
+  Expired: 12,
+  /** `request --wait`: --timeout passed before a decision. */
+  TimedOut: 13,
   Usage: 64,
   Internal: 70,
 } as const;

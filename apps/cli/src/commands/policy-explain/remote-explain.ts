@@ -1,9 +1,9 @@
 import type { SubmitIntentRequest } from '@countersign/contracts';
-import { CliError, ExitCode, usageError } from '../../shared/cli-error.js';
-import { ErrorBody, ExplanationBody } from './explanation-body.js';
+import { describeFailure, oneLine, serviceUrl, unreachable } from '../../shared/api-client.js';
+import { CliError, ExitCode } from '../../shared/cli-error.js';
+import { ExplanationBody } from './explanation-body.js';
 
 export const EXPLAIN_PATH = 'v1/policy/explain';
-const MAX_DETAIL_CHARS = 400;
 
 export interface RemoteExplainRequest {
   baseUrl: string;
@@ -15,44 +15,7 @@ export interface RemoteExplainRequest {
 
 /** Relative to the base, so that a service behind a path prefix (https://host/countersign/) works too. */
 export function explainUrl(baseUrl: string): URL {
-  let base: URL;
-  try {
-    base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-  } catch {
-    throw usageError(`--url ${baseUrl} is not a URL`);
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw usageError(`--url ${baseUrl} must be http or https`);
-  return new URL(EXPLAIN_PATH, base);
-}
-
-function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > MAX_DETAIL_CHARS ? `${flat.slice(0, MAX_DETAIL_CHARS)}…` : flat;
-}
-
-/** `401 UNAUTHENTICATED: token expired (issues: args.x: too long)`, from whatever the body holds. */
-function describeFailure(status: number, text: string): string {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return oneLine(`${status}${text ? `: ${text}` : ''}`);
-  }
-  const parsed = ErrorBody.safeParse(body);
-  if (!parsed.success) return oneLine(`${status}: ${text}`);
-  const { code, message, issues, details } = parsed.data.error;
-  const extra = issues?.length
-    ? ` (${issues.map((i) => `${i.path}: ${i.message}`).join('; ')})`
-    : details !== undefined
-      ? ` (${JSON.stringify(details)})`
-      : '';
-  return oneLine(`${status} ${code}: ${message}${extra}`);
-}
-
-function unreachable(url: URL, error: unknown): CliError {
-  const e = error as Error & { cause?: { code?: string; message?: string } };
-  const why = e.name === 'TimeoutError' ? 'no answer in time' : (e.cause?.code ?? e.cause?.message ?? e.message);
-  return new CliError(ExitCode.Unreachable, `cannot reach ${url.origin}: ${why}`);
+  return serviceUrl(baseUrl, EXPLAIN_PATH);
 }
 
 /**

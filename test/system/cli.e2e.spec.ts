@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectEventually } from '@countersign/testing';
+import { startSystem, type System } from '../support/system.js';
+
+// The countersign CLI as a pipeline runs it, against the five services as processes.
+const CLI = fileURLToPath(new URL('../../apps/cli/dist/main.js', import.meta.url));
+let sys: System;
+let env: NodeJS.ProcessEnv;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { done: Promise<Run>; stderr: () => string } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { done, stderr: () => stderr };
+}
+
+beforeAll(async () => {
+  sys = await startSystem({ env: { POLICY_TIMER_INTERVAL_MS: '200' } });
+  env = {
+    PATH: process.env['PATH'] ?? '',
+    COUNTERSIGN_URL: sys.urls.intake,
+    COUNTERSIGN_POLICY_URL: sys.urls.policy,
+    COUNTERSIGN_BROKER_URL: sys.urls.broker,
+    COUNTERSIGN_TOKEN: await sys.token('ci-deployer'),
+  };
+});
+afterAll(async () => {
+  await sys?.stop();
+});
+
+const request = (action: string, resource: string, ...more: string[]) => [
+  'request', '--action', action, '--resource', resource, '--justification', 'cli e2e', ...more,
+];
+
+describe('countersign request --wait', () => {
+  it('exits 0 and prints the claimed grant for an allowed intent', async () => {
+    const run = await cli(request('db.query', 'db:staging/orders', '--arg', 'sql=select 1', '--wait', '--timeout', '60s')).done;
+    expect(run).toMatchObject({ code: 0 });
+    expect(run.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
+  it('exits 10 with the reason for a denied intent', async () => {
+    const run = await cli(request('db.drop_table', 'db:prod/orders', '--wait')).done;
+    expect(run.code).toBe(10);
+    expect(run.stderr).toMatch(/denied by policy: deny-destructive-prod: destructive actions in prod/);
+  });
+
+  it('waits for two approvers (voting with the CLI), then runs the command with the grant in its environment', async () => {
+    const waiting = cli([
+      ...request('db.export', 'db:prod/customers', '--arg', 'table=customers', '--wait', '--timeout', '60s'),
+      '--', process.execPath, '-e', 'console.log(process.env.COUNTERSIGN_GRANT ? "ran with a grant" : "no grant")',
+    ]);
+    const id = await expectEventually(() => {
+      const m = /([0-9a-f-]{36}): waiting for platform \+ security \(0\/2 votes/.exec(waiting.stderr());
+      expect(m).not.toBeNull();
+      return m![1]!;
+    }, { timeoutMs: 30_000 });
+    const status = JSON.parse((await cli(['status', id, '--json']).done).stdout) as { reviewId: string };
+    const bob = await cli(['approve', status.reviewId], { COUNTERSIGN_TOKEN: await sys.token('bob') }).done;
+    expect(bob).toMatchObject({ code: 0, stdout: expect.stringMatching(/pending \(1\/2 approvals\)/) });
+    const self = await cli(['approve', status.reviewId], { COUNTERSIGN_TOKEN: await sys.token('alice') }).done;
+    expect(self.code).toBe(4);
+    expect(self.stderr).toMatch(/OWNER_APPROVAL/);
+    expect((await cli(['approve', status.reviewId], { COUNTERSIGN_TOKEN: await sys.token('erin') }).done).code).toBe(0);
+    const run = await waiting.done;
+    expect(run).toMatchObject({ code: 0, stdout: 'ran with a grant\n' });
+  });
+
+  it('exits 11 when rejected, 13 on timeout', async () => {
+    const rejected = cli(request('db.export', 'db:prod/customers', '--arg', 'table=payments_archive', '--wait', '--timeout', '60s'));
+    const id = await expectEventually(() => /([0-9a-f-]{36}): waiting/.exec(rejected.stderr())![1]!, { timeoutMs: 30_000 });
+    const { reviewId } = JSON.parse((await cli(['status', id, '--json']).done).stdout) as { reviewId: string };
+    expect((await cli(['reject', reviewId, '--reason', 'no ticket'], { COUNTERSIGN_TOKEN: await sys.token('dana') }).done).code).toBe(0);
+    expect(await rejected.done).toMatchObject({ code: 11, stderr: expect.stringMatching(/rejected by a reviewer/) });
+    const timedOut = await cli(request('db.export', 'db:prod/customers', '--arg', 'table=late', '--wait', '--timeout', '2s')).done;
+    expect(timedOut.code).toBe(13);
+  });
+
+  it('exits 2 for bad input, 3 when intake is unreachable, 64 without a token', async () => {
+    expect((await cli(request('DROP', 'db:prod/x')).done).code).toBe(2);
+    expect((await cli(request('db.query', 'db:dev/x', '--url', 'http://127.0.0.1:1')).done).code).toBe(3);
+    expect((await cli(request('db.query', 'db:dev/x'), { COUNTERSIGN_TOKEN: '' }).done).code).toBe(64);
+  });
+});
