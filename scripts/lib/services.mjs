@@ -56,9 +56,10 @@ export function serviceEnv(name, ctx) {
     env.POLICY_DIR = base.POLICY_DIR ?? join(ctx.repoRoot, 'policies', 'demo');
     env.POLICY_MASK_KEY_FILE = base.POLICY_MASK_KEY_FILE ?? ctx.maskKeyFile;
   }
-  // Slack stays off unless the operator exports SLACK_BOT_TOKEN_FILE, SLACK_SIGNING_SECRET_FILE and
-  // SLACK_CHANNEL_ID (they reach the process with the rest of the environment); the demo directory maps
-  // the demo people's Slack accounts for when they do.
+  // Slack, Teams and the webhook stay off unless the operator exports their variables (SLACK_*, TEAMS_*,
+  // WEBHOOK_*: see apps/notifier/README.md; they reach the process with the rest of the environment);
+  // the demo directory maps the demo people's Slack and Teams accounts for when they do. Webhook payloads
+  // link to POLICY_PUBLIC_URL, whose default is the policy service of npm start.
   if (name === 'notifier') env.NOTIFIER_DIRECTORY_FILE = base.NOTIFIER_DIRECTORY_FILE ?? join(ctx.repoRoot, 'config', 'demo-directory.yaml');
   if (name === 'broker') env.BROKER_SIGNING_KEY_FILE = base.BROKER_SIGNING_KEY_FILE ?? ctx.brokerKeyFile;
   if (name === 'audit') env.AUDIT_SIGNING_KEY_FILE = base.AUDIT_SIGNING_KEY_FILE ?? ctx.auditKeyFile;

@@ -8,13 +8,19 @@ import { ConsoleChannel } from './channels/console/console.channel.js';
 import { REVIEW_CHANNELS, type ReviewChannel } from './channels/review-channel.js';
 import type { Secret } from './channels/slack/secret.js';
 import { SlackChannel } from './channels/slack/slack.channel.js';
+import { TeamsChannel } from './channels/teams/teams.channel.js';
+import type { WebhookChannel } from './channels/webhook/webhook.channel.js';
+import { ChatVotes } from './chat-votes/chat-votes.js';
 import type { NotifierConfig } from './config.js';
 import { DatabaseModule, PRISMA } from './database/prisma.provider.js';
 import { DeliveryStore } from './delivery/delivery-store.js';
 import { DeliveryWorker, type DeliverySettings } from './delivery/delivery-worker.js';
+import { NoticeSender } from './delivery/notice-sender.js';
+import { NoticeStore } from './delivery/notice-store.js';
 import { Directory } from './directory/directory.js';
 import { NotifyReviewers } from './notification/notify-reviewers/notify-reviewers.use-case.js';
 import { ReviewRequestedHandler } from './notification/notify-reviewers/review-requested.handler.js';
+import { RecordNotice } from './review-progress/record-notice.use-case.js';
 import { RecordOutcome } from './review-progress/record-outcome.use-case.js';
 import { RecordVote } from './review-progress/record-vote.use-case.js';
 import { ReviewEventsHandler } from './review-progress/review-events.handler.js';
@@ -23,7 +29,12 @@ import { HandleSlackInteraction } from './slack-interactions/handle-interaction.
 import { ReplayGuard } from './slack-interactions/replay-guard.js';
 import { SlackInteractionsController } from './slack-interactions/slack-interactions.controller.js';
 import { SlackVotes } from './slack-interactions/slack-votes.js';
-import { LOGGER, NOTIFIER_SETTINGS, SLACK_SIGNING_SECRET } from './tokens.js';
+import { TeamsActivityGuard } from './teams-interactions/activity-guard.js';
+import { HandleTeamsActivity } from './teams-interactions/handle-teams-activity.use-case.js';
+import { TeamsMessagesController } from './teams-interactions/teams-messages.controller.js';
+import { TeamsVotes } from './teams-interactions/teams-votes.js';
+import type { BotFrameworkTokenVerifier } from './teams-interactions/verify-bot-token.js';
+import { LOGGER, NOTIFIER_SETTINGS, SLACK_SIGNING_SECRET, TEAMS_TOKEN_VERIFIER } from './tokens.js';
 
 export const SERVICE_NAME = 'notifier';
 
@@ -32,25 +43,49 @@ export interface NotifierDeps {
   logger: Logger;
   directory: Directory;
   slack?: { channel: SlackChannel; signingSecret: Secret; timeoutMs: number };
+  teams?: { channel: TeamsChannel; verifier: BotFrameworkTokenVerifier; timeoutMs: number };
+  webhook?: { channel: WebhookChannel; timeoutMs: number };
   /** Tests pin the time (e.g. Slack's 5-minute window). */
   clock?: Clock;
 }
 
-function deliverySettings(config: NotifierConfig, slackTimeoutMs: number | undefined): DeliverySettings {
+function deliverySettings(config: NotifierConfig, deps: NotifierDeps): DeliverySettings {
+  // The longest outside call of one step: a Teams step may first fetch a token.
+  const callMs = Math.max(deps.slack?.timeoutMs ?? 1_000, 2 * (deps.teams?.timeoutMs ?? 0), deps.webhook?.timeoutMs ?? 0);
   return {
     intervalMs: config.NOTIFIER_RETRY_INTERVAL_MS,
     baseMs: config.NOTIFIER_RETRY_BASE_MS,
     maxMs: config.NOTIFIER_RETRY_MAX_MS,
-    // Post, announce and update, each bounded by the Slack timeout, plus slack for the database.
-    leaseMs: 3 * (slackTimeoutMs ?? 1_000) + 5_000,
+    // Post, announce and update, each bounded by the channel's timeout, plus slack for the database.
+    leaseMs: 3 * callMs + 5_000,
     batchSize: 16,
+  };
+}
+
+function teamsModule(deps: NotifierDeps): { providers: Provider[]; controllers: Type[] } {
+  if (!deps.teams) return { providers: [], controllers: [] };
+  return {
+    providers: [
+      { provide: TeamsChannel, useValue: deps.teams.channel },
+      { provide: TEAMS_TOKEN_VERIFIER, useValue: deps.teams.verifier },
+      TeamsActivityGuard,
+      TeamsVotes,
+      HandleTeamsActivity,
+    ],
+    controllers: [TeamsMessagesController],
   };
 }
 
 @Module({})
 export class AppModule {
   static forRoot(config: NotifierConfig, deps: NotifierDeps): DynamicModule {
-    const channels: ReviewChannel[] = [new ConsoleChannel(), ...(deps.slack ? [deps.slack.channel] : [])];
+    const channels: ReviewChannel[] = [
+      new ConsoleChannel(),
+      ...(deps.slack ? [deps.slack.channel] : []),
+      ...(deps.teams ? [deps.teams.channel] : []),
+      ...(deps.webhook ? [deps.webhook.channel] : []),
+    ];
+    const teams = teamsModule(deps);
     const slackProviders: Provider[] = deps.slack
       ? [
           { provide: SlackChannel, useValue: deps.slack.channel },
@@ -60,14 +95,14 @@ export class AppModule {
           HandleSlackInteraction,
         ]
       : [];
-    const slackControllers: Type[] = deps.slack ? [SlackInteractionsController] : [];
+    const chatControllers: Type[] = deps.slack ? [SlackInteractionsController, ...teams.controllers] : teams.controllers;
     return {
       module: AppModule,
       imports: [
         NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
         DatabaseModule.forRoot(config.DATABASE_URL),
       ],
-      controllers: [HealthController, ReviewRequestedHandler, ReviewEventsHandler, ...slackControllers],
+      controllers: [HealthController, ReviewRequestedHandler, ReviewEventsHandler, ...chatControllers],
       providers: [
         postgresPing(PRISMA, (prisma: PrismaClient) => prisma.$queryRaw`SELECT 1`),
         { provide: Clock, useValue: deps.clock ?? new SystemClock() },
@@ -75,15 +110,20 @@ export class AppModule {
         { provide: LOGGER, useValue: deps.logger },
         { provide: Directory, useValue: deps.directory },
         { provide: REVIEW_CHANNELS, useValue: channels },
-        { provide: NOTIFIER_SETTINGS, useValue: deliverySettings(config, deps.slack?.timeoutMs) },
+        { provide: NOTIFIER_SETTINGS, useValue: deliverySettings(config, deps) },
         BackgroundTasks,
+        ChatVotes,
         DeliveryStore,
+        NoticeStore,
+        NoticeSender,
         DeliveryWorker,
         NotifyReviewers,
+        RecordNotice,
         RecordOutcome,
         RecordVote,
         TellRefusedVoter,
         ...slackProviders,
+        ...teams.providers,
       ],
     };
   }

@@ -3,9 +3,20 @@ import { DEFAULT_DATABASE_URL, DEFAULT_NATS_URL, env, loadConfig } from '@counte
 
 /** An empty value counts as unset: compose files and shells often export `VAR=` for "off". */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+/** Only http(s): a webhook or connector URL with another scheme is a typo, not a feature. */
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'an http(s) URL' });
 
 /** Slack is on only when all of these are set; a partial set is a mistake, not a way to turn it off. */
 export const SLACK_VARIABLES = ['SLACK_BOT_TOKEN_FILE', 'SLACK_SIGNING_SECRET_FILE', 'SLACK_CHANNEL_ID'] as const;
+/** Teams (Bot Framework) likewise; its URLs have defaults and do not turn it on. */
+export const TEAMS_VARIABLES = ['TEAMS_APP_ID', 'TEAMS_APP_PASSWORD_FILE', 'TEAMS_SERVICE_URL', 'TEAMS_CONVERSATION_ID'] as const;
+export const WEBHOOK_VARIABLES = ['WEBHOOK_URL', 'WEBHOOK_SECRET_FILE'] as const;
+
+const CHANNEL_GROUPS = [
+  { name: 'Slack', variables: SLACK_VARIABLES },
+  { name: 'Teams', variables: TEAMS_VARIABLES },
+  { name: 'the webhook', variables: WEBHOOK_VARIABLES },
+] as const;
 
 export const NotifierConfigSchema = z
   .object({
@@ -13,29 +24,51 @@ export const NotifierConfigSchema = z
     DATABASE_URL: env.url(DEFAULT_DATABASE_URL),
     PORT: env.port(3003),
     LOG_LEVEL: env.logLevel(),
-    /** Maps chat users to directory identities (subject, issuer, groups); required with Slack. */
+    /** Maps chat users to directory identities (subject, issuer, groups); required with Slack or Teams. */
     NOTIFIER_DIRECTORY_FILE: optional(z.string().min(1)),
-    /** How often the delivery worker looks for due deliveries (posts, retries, message updates). */
+    /** How often the delivery worker looks for due deliveries (posts, retries, message updates, notices). */
     NOTIFIER_RETRY_INTERVAL_MS: z.coerce.number().int().min(20).default(2_000),
     /** First retry delay of a failed delivery; doubles per attempt up to the maximum. */
     NOTIFIER_RETRY_BASE_MS: z.coerce.number().int().min(10).default(1_000),
     NOTIFIER_RETRY_MAX_MS: z.coerce.number().int().min(10).default(300_000),
+    /** Where reviewers vote over the API (the policy service); webhook payloads link there. */
+    POLICY_PUBLIC_URL: httpUrl().default('http://127.0.0.1:3002'),
     SLACK_API_URL: env.url('https://slack.com/api/'),
     SLACK_BOT_TOKEN_FILE: optional(z.string().min(1)),
     SLACK_SIGNING_SECRET_FILE: optional(z.string().min(1)),
     SLACK_CHANNEL_ID: optional(z.string().regex(/^[A-Z0-9]{2,64}$/, 'a Slack channel id such as C0123ABCD')),
     /** Per Slack API call; Slack wants interactivity answered within 3 s, so keep it well under. */
     SLACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_500),
+    /** The bot's Microsoft App ID: client id of its token requests and the audience of inbound tokens. */
+    TEAMS_APP_ID: optional(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a Microsoft App ID (a GUID)')),
+    TEAMS_APP_PASSWORD_FILE: optional(z.string().min(1)),
+    /** The Bot Connector of the conversation, e.g. https://smba.trafficmanager.net/emea/ (from an activity's serviceUrl). */
+    TEAMS_SERVICE_URL: optional(httpUrl()),
+    /** The Teams conversation (a channel: `19:…@thread.tacv2`) where reviews are posted. */
+    TEAMS_CONVERSATION_ID: optional(z.string().min(1).max(512).regex(/^\S+$/, 'a conversation id without spaces')),
+    TEAMS_TOKEN_URL: httpUrl().default('https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token'),
+    TEAMS_OPENID_METADATA_URL: httpUrl().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
+    /** Issuer of the tokens the Bot Framework sends with inbound activities. */
+    TEAMS_TOKEN_ISSUER: z.string().min(1).default('https://api.botframework.com'),
+    /** Per outbound Teams call (token or Bot Connector). */
+    TEAMS_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5_000),
+    WEBHOOK_URL: optional(httpUrl()),
+    /** A Standard Webhooks secret, `whsec_<base64 of 24–64 random bytes>`. */
+    WEBHOOK_SECRET_FILE: optional(z.string().min(1)),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5_000),
   })
   .superRefine((c, ctx) => {
-    const set = SLACK_VARIABLES.filter((v) => c[v] !== undefined);
-    if (set.length > 0 && set.length < SLACK_VARIABLES.length) {
-      for (const v of SLACK_VARIABLES.filter((x) => c[x] === undefined)) {
-        ctx.addIssue({ code: 'custom', path: [v], message: `required when ${set.join(', ')} is set (Slack needs all of ${SLACK_VARIABLES.join(', ')})` });
+    for (const group of CHANNEL_GROUPS) {
+      const set = group.variables.filter((v) => c[v] !== undefined);
+      if (set.length === 0 || set.length === group.variables.length) continue;
+      for (const v of group.variables.filter((x) => c[x] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [v], message: `required when ${set.join(', ')} is set (${group.name} needs all of ${group.variables.join(', ')})` });
       }
     }
-    if (set.length === SLACK_VARIABLES.length && c.NOTIFIER_DIRECTORY_FILE === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['NOTIFIER_DIRECTORY_FILE'], message: 'required with Slack: without it no Slack user could vote' });
+    const chats = [SLACK_VARIABLES, TEAMS_VARIABLES].filter((vars) => vars.every((v) => c[v] !== undefined));
+    if (chats.length > 0 && c.NOTIFIER_DIRECTORY_FILE === undefined) {
+      const which = chats.map((vars) => (vars === SLACK_VARIABLES ? 'Slack' : 'Teams')).join(' and ');
+      ctx.addIssue({ code: 'custom', path: ['NOTIFIER_DIRECTORY_FILE'], message: `required with ${which}: without it no chat user could vote` });
     }
     if (c.NOTIFIER_RETRY_MAX_MS < c.NOTIFIER_RETRY_BASE_MS) {
       ctx.addIssue({ code: 'custom', path: ['NOTIFIER_RETRY_MAX_MS'], message: 'must be at least NOTIFIER_RETRY_BASE_MS' });
@@ -61,6 +94,45 @@ export function slackConfigOf(c: NotifierConfig): SlackConfig | undefined {
     channelId: c.SLACK_CHANNEL_ID,
     timeoutMs: c.SLACK_TIMEOUT_MS,
   };
+}
+
+export interface TeamsConfig {
+  appId: string;
+  passwordFile: string;
+  serviceUrl: string;
+  conversationId: string;
+  tokenUrl: string;
+  openIdMetadataUrl: string;
+  tokenIssuer: string;
+  timeoutMs: number;
+}
+
+/** The Teams part of the config, or undefined when Teams is off. */
+export function teamsConfigOf(c: NotifierConfig): TeamsConfig | undefined {
+  if (!c.TEAMS_APP_ID || !c.TEAMS_APP_PASSWORD_FILE || !c.TEAMS_SERVICE_URL || !c.TEAMS_CONVERSATION_ID) return undefined;
+  return {
+    appId: c.TEAMS_APP_ID,
+    passwordFile: c.TEAMS_APP_PASSWORD_FILE,
+    serviceUrl: c.TEAMS_SERVICE_URL,
+    conversationId: c.TEAMS_CONVERSATION_ID,
+    tokenUrl: c.TEAMS_TOKEN_URL,
+    openIdMetadataUrl: c.TEAMS_OPENID_METADATA_URL,
+    tokenIssuer: c.TEAMS_TOKEN_ISSUER,
+    timeoutMs: c.TEAMS_TIMEOUT_MS,
+  };
+}
+
+export interface WebhookConfig {
+  url: string;
+  secretFile: string;
+  timeoutMs: number;
+  policyPublicUrl: string;
+}
+
+/** The webhook part of the config, or undefined when the webhook is off. */
+export function webhookConfigOf(c: NotifierConfig): WebhookConfig | undefined {
+  if (!c.WEBHOOK_URL || !c.WEBHOOK_SECRET_FILE) return undefined;
+  return { url: c.WEBHOOK_URL, secretFile: c.WEBHOOK_SECRET_FILE, timeoutMs: c.WEBHOOK_TIMEOUT_MS, policyPublicUrl: c.POLICY_PUBLIC_URL };
 }
 
 export function loadNotifierConfig(source: NodeJS.ProcessEnv = process.env): NotifierConfig {

@@ -154,6 +154,11 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
   async function posted(requested = reviewRequested()): Promise<{ requested: typeof requested; post: SlackCall; value: string }> {
     await publisher.publish(requested);
     const post = await expectEventually(() => one(postsFor(requested.data.reviewId)));
+    // The fake sees the post before notifier records its answer: wait until the row says delivered.
+    await expectEventually(async () => {
+      const { rows } = await sql.query("SELECT status FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId]);
+      expect(rows).toEqual([{ status: 'delivered' }]);
+    });
     return { requested, post, value: buttonValue(post) };
   }
 
@@ -305,7 +310,12 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
 
   it('shows votes so far, then replaces the buttons with the outcome and the approvers', async () => {
     const { requested, value } = await posted();
-    const ref = (await sql.query("SELECT external_ref FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId])).rows[0].external_ref as string;
+    // The post is seen by the fake before its answer is recorded: wait for the row to say where it went.
+    const ref = await expectEventually(async () => {
+      const row = (await sql.query("SELECT external_ref FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId])).rows[0];
+      expect(row?.external_ref).toEqual(expect.any(String));
+      return row.external_ref as string;
+    });
     const msg = () => found(slack.messages.get(ref));
     expect(JSON.stringify(msg().blocks)).toContain(value);
     const voter = { subject: 'bob', issuer: DEV_ISSUER, groups: ['security'], authMethod: 'slack-signature+directory', channelUser: `${TEAM}/U0BOB` };

@@ -2,3 +2,5 @@ export * from './nats-server.js';
 export * from './eventually.js';
 export * from './postgres.js';
 export * from './fake-slack.js';
+export * from './fake-teams.js';
+export * from './fake-webhook.js';

@@ -13,7 +13,9 @@ export interface CountedVote {
 export interface ChannelReview {
   reviewId: string;
   intentId: string;
-  /** Random per delivery; chat buttons carry `<reviewId>.<nonce>` and nothing else. */
+  /** The delivery row: stable across retries, so a receiver can deduplicate on it (webhook-id). */
+  deliveryId: string;
+  /** Random per delivery; chat buttons carry the review id, this nonce and nothing else. */
   nonce: string | null;
   review: RequestedReview;
   votes: CountedVote[];
@@ -30,11 +32,28 @@ export interface ChannelOutcome {
   /** Subjects who decided: the approvers, or whoever rejected; empty for an expiry. */
   decidedBy: string[];
   reason?: string;
+  /** The outcome event (intent.approved / rejected / expired) notifier stored first. */
+  eventId: string;
+}
+
+/** A reminder before the review expires (review.expiring) or a step of the escalation ladder (review.escalated). */
+export type NoticeDetails = { kind: 'reminder'; expiresAt: string } | { kind: 'escalated'; afterSeconds: number; groups: string[] };
+
+export type ChannelNotice = NoticeDetails & {
+  /** The notice row: stable across retries (webhook-id). */
+  id: string;
+  review: ChannelReview;
+};
+
+/** Whom a private note is for: the chat account, and the directory subject when the person is mapped. */
+export interface NoteRecipient {
+  channelUser: string;
+  subject: string;
 }
 
 /**
- * One way of reaching reviewers (console, Slack, later Teams or webhooks), Novu style: each provider
- * is a small class behind this interface and the delivery worker treats them all alike.
+ * One way of reaching reviewers (console, Slack, Teams, a webhook), Novu style: each provider is a small
+ * class behind this interface and the delivery worker treats them all alike.
  */
 export interface ReviewChannel {
   readonly name: string;
@@ -49,9 +68,34 @@ export interface ReviewChannel {
   showProgress(ref: string, review: ChannelReview): Promise<void>;
   /** Replaces the controls with the outcome and who decided. */
   showOutcome(ref: string, outcome: ChannelOutcome): Promise<void>;
-  /** A private note to one chat user next to the message (why a click did not count). */
-  tellVoter(ref: string, channelUser: string, text: string): Promise<void>;
+  /** Sends a reminder or escalation notice next to the posted review. */
+  notify(ref: string, notice: ChannelNotice): Promise<void>;
+  /** A note to one chat user next to the message (why a click did not count). */
+  tellVoter(ref: string, to: NoteRecipient, text: string): Promise<void>;
+}
+
+/**
+ * The channel refused the message for good (a webhook receiver's 410 Gone): the delivery worker stops
+ * retrying it instead of backing off.
+ */
+export class PermanentDeliveryError extends Error {
+  readonly code = 'DELIVERY_REFUSED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentDeliveryError';
+  }
 }
 
 /** Injection token of the enabled channels (console first). */
 export const REVIEW_CHANNELS = Symbol('REVIEW_CHANNELS');
+
+/** What every channel says in a notice, in plain words (channels add their own formatting). */
+export function noticeText(n: ChannelNotice): string {
+  const { intent } = n.review.review;
+  const what = `${intent.action} on ${intent.resource.kind}/${intent.resource.id} (${intent.resource.env}), requested by ${intent.requester.subject}`;
+  const progress = `approvals so far: ${n.review.approvals} of ${n.review.quorum}`;
+  if (n.kind === 'reminder') return `Reminder: the review of ${what} expires at ${n.expiresAt} without a decision yet (${progress}).`;
+  const minutes = Math.round(n.afterSeconds / 60);
+  const after = n.afterSeconds % 60 === 0 ? `${minutes} min` : `${n.afterSeconds} s`;
+  return `Escalated after ${after} without a decision: ${n.groups.join(', ')} may now vote on ${what} (${progress}).`;
+}

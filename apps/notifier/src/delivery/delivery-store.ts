@@ -11,7 +11,7 @@ export interface ClaimedDelivery {
   reviewId: string;
   intentId: string;
   channel: string;
-  status: 'pending' | 'delivered' | 'skipped';
+  status: 'pending' | 'delivered' | 'skipped' | 'failed';
   externalRef: string | null;
   nonce: string | null;
   attempts: number;
@@ -42,7 +42,7 @@ const ReviewData = ReviewRequestedV1.schema.shape.data;
 export async function markChanged(db: Prisma.TransactionClient | PrismaClient, reviewId: string, now: Date): Promise<void> {
   await db.$executeRaw`UPDATE notifier.deliveries
     SET version = version + 1, next_attempt_at = COALESCE(next_attempt_at, ${now}::timestamptz)
-    WHERE review_id = ${reviewId}::uuid AND status <> 'skipped'`;
+    WHERE review_id = ${reviewId}::uuid AND status NOT IN ('skipped', 'failed')`;
 }
 
 /** The SQL side of delivery: claiming due rows, recording each step, scheduling the next attempt. */
@@ -111,17 +111,22 @@ export class DeliveryStore {
     await this.prisma.$executeRaw`UPDATE notifier.deliveries
       SET attempts = 0, last_error = NULL,
           next_attempt_at = CASE
-            WHEN status = 'skipped' THEN NULL
+            WHEN status IN ('skipped', 'failed') THEN NULL
             WHEN status = 'pending' OR (notified_at IS NULL AND notified_event_id IS NOT NULL) OR shown_version < version THEN ${now}::timestamptz
             ELSE NULL END
       WHERE id = ${id}::uuid`;
+  }
+
+  /** The channel refused the delivery for good (410 Gone): nothing more is sent for it, not even updates. */
+  async markRefused(id: string, error: string): Promise<void> {
+    await this.prisma.delivery.update({ where: { id }, data: { status: 'failed', lastError: error.slice(0, 1000), attempts: 0, nextAttemptAt: null } });
   }
 
   async fail(id: string, error: string, retryAt: Date): Promise<void> {
     await this.prisma.delivery.update({ where: { id }, data: { lastError: error.slice(0, 1000), nextAttemptAt: retryAt } });
   }
 
-  /** The delivery a Slack button or dialog points at; the nonce makes a guessed or stale value useless. */
+  /** The delivery a chat button or dialog points at; the nonce makes a guessed or stale value useless. */
   async findByNonce(reviewId: string, channel: string, nonce: string) {
     return this.prisma.delivery.findFirst({ where: { reviewId, channel, nonce } });
   }

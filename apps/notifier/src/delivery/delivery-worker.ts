@@ -3,11 +3,12 @@ import { createEvent, ReviewNotifiedV1 } from '@countersign/contracts';
 import type { Logger } from '@countersign/platform/logging';
 import { EventPublisher } from '@countersign/platform/nats';
 import { Clock } from '@countersign/platform/runtime';
-import { REVIEW_CHANNELS, type ChannelReview, type ReviewChannel } from '../channels/review-channel.js';
+import { PermanentDeliveryError, REVIEW_CHANNELS, type ChannelReview, type ReviewChannel } from '../channels/review-channel.js';
 import { errorSummary } from '../errors-summary.js';
 import { LOGGER, NOTIFIER_SETTINGS } from '../tokens.js';
 import { backoffMs } from './backoff.js';
 import { DeliveryStore, type ClaimedDelivery, type ReviewState } from './delivery-store.js';
+import { NoticeSender } from './notice-sender.js';
 
 export interface DeliverySettings {
   intervalMs: number;
@@ -19,9 +20,10 @@ export interface DeliverySettings {
 }
 
 /**
- * Moves deliveries on: posts pending ones, announces them (review.notified), and re-renders messages
- * whose review changed (votes, outcome). Runs on a timer and when kicked; each delivery fails and backs
- * off on its own, so a channel that is down delays only its own rows.
+ * Moves deliveries on: posts pending ones, announces them (review.notified), re-renders messages whose
+ * review changed (votes, outcome), then sends due notices (reminders, escalations). Runs on a timer and
+ * when kicked; each delivery fails and backs off on its own, so a channel that is down delays only its
+ * own rows.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -33,6 +35,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     private readonly store: DeliveryStore,
+    private readonly notices: NoticeSender,
     private readonly publisher: EventPublisher,
     private readonly clock: Clock,
     @Inject(REVIEW_CHANNELS) channels: ReviewChannel[],
@@ -76,12 +79,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     } while (this.again && !this.stopped);
   }
 
-  /** Claims the due deliveries and works through them; returns how many it claimed. */
+  /** Claims the due deliveries, then the due notices, and works through them; returns the larger count. */
   async runOnce(): Promise<number> {
     const now = this.clock.now();
-    const claimed = await this.store.claimDue(now, new Date(now.getTime() + this.settings.leaseMs), this.settings.batchSize);
+    const leaseUntil = new Date(now.getTime() + this.settings.leaseMs);
+    const claimed = await this.store.claimDue(now, leaseUntil, this.settings.batchSize);
     await Promise.all(claimed.map((d) => this.advance(d)));
-    return claimed.length;
+    // After the posts: a notice waits for its review's message, which may have just gone out.
+    const notices = await this.notices.runOnce(this.clock.now(), new Date(this.clock.now().getTime() + this.settings.leaseMs));
+    return Math.max(claimed.length, notices);
   }
 
   private async advance(d: ClaimedDelivery): Promise<void> {
@@ -93,6 +99,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       await this.step(d, channel, state);
       await this.store.finish(d.id, this.clock.now());
     } catch (err) {
+      if (err instanceof PermanentDeliveryError) {
+        this.logger.warn({ deliveryId: d.id, reviewId: d.reviewId, channel: d.channel, error: errorSummary(err) }, 'channel refused the delivery for good');
+        await this.store.markRefused(d.id, errorSummary(err));
+        return;
+      }
       const delay = backoffMs(d.attempts, this.settings);
       this.logger.warn({ deliveryId: d.id, reviewId: d.reviewId, channel: d.channel, attempts: d.attempts, retryInMs: delay, error: errorSummary(err) }, 'delivery attempt failed');
       await this.store.fail(d.id, errorSummary(err), new Date(this.clock.now().getTime() + delay));
@@ -100,7 +111,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async step(d: ClaimedDelivery, channel: ReviewChannel, state: ReviewState): Promise<void> {
-    if (d.status === 'skipped') return;
+    if (d.status === 'skipped' || d.status === 'failed') return;
     const view = channelReview(d, state);
     let { status, externalRef, shownVersion, deliveredAt } = d;
     if (status === 'pending') {
@@ -140,6 +151,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     await channel.showOutcome(ref, {
       review: view,
       kind: outcome.kind,
+      eventId: outcome.eventId,
       decidedBy: outcome.kind === 'approved' ? outcome.approvers : outcome.kind === 'rejected' ? rejecters : [],
       ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
     });
@@ -150,6 +162,7 @@ function channelReview(d: ClaimedDelivery, s: ReviewState): ChannelReview {
   return {
     reviewId: d.reviewId,
     intentId: d.intentId,
+    deliveryId: d.id,
     nonce: d.nonce,
     review: s.review,
     votes: s.votes,

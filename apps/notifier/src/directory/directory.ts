@@ -12,11 +12,17 @@ export interface DirectoryIdentity {
 export abstract class Directory {
   /** Undefined when the account is mapped to nobody: such a user cannot vote. */
   abstract findSlackUser(team: string, user: string): Promise<DirectoryIdentity | undefined>;
+  /** A Teams user by Entra ID tenant and object id (`from.aadObjectId`); undefined when mapped to nobody. */
+  abstract findTeamsUser(tenant: string, aadObjectId: string): Promise<DirectoryIdentity | undefined>;
 }
 
-/** Used when no directory is configured (Slack off): nobody is mapped. */
+/** Used when no directory is configured (no chat channel on): nobody is mapped. */
 export class EmptyDirectory extends Directory {
   async findSlackUser(): Promise<undefined> {
+    return undefined;
+  }
+
+  async findTeamsUser(): Promise<undefined> {
     return undefined;
   }
 }

@@ -32,4 +32,20 @@ describe('FileDirectory', () => {
     expect(() => FileDirectory.parse('issuer: urn:a\npeople:\n  - { subject: x, group: [a] }\n', 'd.yaml')).toThrow(/d.yaml: invalid directory\n {2}- people.0: Unrecognized key/);
     await expect(FileDirectory.load('/nonexistent/directory.yaml')).rejects.toThrow('NOTIFIER_DIRECTORY_FILE /nonexistent/directory.yaml cannot be read: ENOENT');
   });
+
+  it('maps the demo Teams accounts (tenant + Entra object id, any case) to the same identities', async () => {
+    const dir = await FileDirectory.load(demoFile);
+    const tenant = '00000000-0000-4000-8000-00000000d0e0';
+    expect(await dir.findTeamsUser(tenant, '00000000-0000-4000-8000-0000000a11ce')).toEqual({ subject: 'alice', issuer: DEV_ISSUER, groups: ['platform', 'approvers'] });
+    expect(await dir.findTeamsUser(tenant.toUpperCase(), '00000000-0000-4000-8000-000000000B0B')).toMatchObject({ subject: 'bob' });
+    expect(await dir.findTeamsUser(tenant, '00000000-0000-4000-8000-00000000da2a')).toMatchObject({ subject: 'dana' });
+    expect(await dir.findTeamsUser(tenant, '00000000-0000-4000-8000-00000000e514')).toMatchObject({ subject: 'erin' });
+    expect(await dir.findTeamsUser('00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-0000000a11ce')).toBeUndefined();
+  });
+
+  it('refuses a Teams account mapped twice and ids that are not GUIDs', () => {
+    const t = '{ tenant: 00000000-0000-4000-8000-000000000001, aadObjectId: 00000000-0000-4000-8000-000000000002 }';
+    expect(() => FileDirectory.parse(`issuer: urn:a\npeople:\n  - { subject: x, teams: [${t}] }\n  - { subject: y, teams: [${t}] }\n`, 'd.yaml')).toThrow(/Teams account .* is mapped twice/);
+    expect(() => FileDirectory.parse('issuer: urn:a\npeople:\n  - { subject: x, teams: [{ tenant: contoso, aadObjectId: bob }] }\n', 'd.yaml')).toThrow(/a GUID/);
+  });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EventOf, IntentApprovedV1, IntentExpiredV1, IntentRejectedV1 } from '@countersign/contracts';
+import type { EventOf, IntentApprovedV1, IntentExpiredV1, IntentRejectedV1, ReviewConcludedV1 } from '@countersign/contracts';
 import type { PrismaClient } from '@countersign/platform/db';
 import { Clock } from '@countersign/platform/runtime';
 import { PRISMA } from '../database/prisma.provider.js';
@@ -10,7 +10,9 @@ import type { StoredOutcome } from '../delivery/stored-outcome.js';
 export type OutcomeEvent =
   | EventOf<typeof IntentApprovedV1>
   | EventOf<typeof IntentRejectedV1>
-  | EventOf<typeof IntentExpiredV1>;
+  | EventOf<typeof IntentExpiredV1>
+  /** The end of a post-hoc review (break-glass): shown like any outcome, decides nothing about the intent. */
+  | EventOf<typeof ReviewConcludedV1>;
 
 const KIND = { 'intent.approved': 'approved', 'intent.rejected': 'rejected', 'intent.expired': 'expired' } as const;
 
@@ -28,8 +30,8 @@ export class RecordOutcome {
 
   async execute(event: OutcomeEvent): Promise<boolean> {
     const outcome: StoredOutcome = {
-      kind: KIND[event.type],
-      approvers: event.type === 'intent.approved' ? event.data.approvers : [],
+      kind: event.type === 'review.concluded' ? event.data.outcome : KIND[event.type],
+      approvers: event.type === 'intent.approved' || event.type === 'review.concluded' ? event.data.approvers : [],
       ...(event.data.reason !== undefined ? { reason: event.data.reason } : {}),
       eventId: event.id,
     };

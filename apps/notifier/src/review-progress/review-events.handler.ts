@@ -4,11 +4,15 @@ import {
   IntentApprovedV1,
   IntentExpiredV1,
   IntentRejectedV1,
+  ReviewConcludedV1,
+  ReviewEscalatedV1,
+  ReviewExpiringV1,
   ReviewVoteRecordedV1,
   ReviewVoteRefusedV1,
   type EventOf,
 } from '@countersign/contracts';
 import { OnEvent } from '@countersign/platform/nest';
+import { RecordNotice } from './record-notice.use-case.js';
 import { RecordOutcome, type OutcomeEvent } from './record-outcome.use-case.js';
 import { RecordVote } from './record-vote.use-case.js';
 import { TellRefusedVoter } from './tell-refused-voter.use-case.js';
@@ -19,6 +23,7 @@ export class ReviewEventsHandler {
     private readonly recordOutcome: RecordOutcome,
     private readonly recordVote: RecordVote,
     private readonly tellRefusedVoter: TellRefusedVoter,
+    private readonly recordNotice: RecordNotice,
   ) {}
 
   @OnEvent(IntentApprovedV1)
@@ -36,6 +41,11 @@ export class ReviewEventsHandler {
     await this.outcome(event);
   }
 
+  @OnEvent(ReviewConcludedV1)
+  async concluded(@Payload() event: EventOf<typeof ReviewConcludedV1>): Promise<void> {
+    await this.outcome(event);
+  }
+
   @OnEvent(ReviewVoteRecordedV1)
   async voteRecorded(@Payload() event: EventOf<typeof ReviewVoteRecordedV1>): Promise<void> {
     await this.recordVote.execute(event);
@@ -44,6 +54,16 @@ export class ReviewEventsHandler {
   @OnEvent(ReviewVoteRefusedV1)
   async voteRefused(@Payload() event: EventOf<typeof ReviewVoteRefusedV1>): Promise<void> {
     await this.tellRefusedVoter.execute(event);
+  }
+
+  @OnEvent(ReviewExpiringV1)
+  async expiring(@Payload() event: EventOf<typeof ReviewExpiringV1>): Promise<void> {
+    await this.recordNotice.execute(event);
+  }
+
+  @OnEvent(ReviewEscalatedV1)
+  async escalated(@Payload() event: EventOf<typeof ReviewEscalatedV1>): Promise<void> {
+    await this.recordNotice.execute(event);
   }
 
   private async outcome(event: OutcomeEvent): Promise<void> {

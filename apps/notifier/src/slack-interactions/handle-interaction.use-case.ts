@@ -103,7 +103,8 @@ export class HandleSlackInteraction {
   }
 
   private tell(ref: string, to: SlackUser, text: string): void {
-    this.background.run('tell Slack user', () => this.slack.tellVoter(ref, formatSlackUser(to), text));
+    const channelUser = formatSlackUser(to);
+    this.background.run('tell Slack user', () => this.slack.tellVoter(ref, { channelUser, subject: channelUser }, text));
   }
 }
 

@@ -20,6 +20,10 @@ export class ConsoleChannel implements ReviewChannel {
     // The console reads the outcome from the intent's state.
   }
 
+  async notify(): Promise<void> {
+    // Pending reviews are listed by the console with their expiry and the groups that may vote.
+  }
+
   async tellVoter(): Promise<void> {
     // API and console votes get their refusal in the HTTP answer.
   }

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { ChannelOutcome, ChannelReview } from '../review-channel.js';
+import { noticeText, type ChannelNotice, type ChannelOutcome, type ChannelReview } from '../review-channel.js';
 
 export const APPROVE_ACTION = 'countersign_approve';
 export const REJECT_ACTION = 'countersign_reject';
@@ -127,5 +127,16 @@ export function outcomeMessage(o: ChannelOutcome): SlackMessage {
       { type: 'section', text: { type: 'mrkdwn', text: clip(`${OUTCOME_ICON[o.kind]} *${lead}*${reason}`, SECTION_MAX) } },
       ...contextBlocks(o.review),
     ],
+  };
+}
+
+/** A reminder or escalation notice, posted as a reply in the review's thread. */
+export function noticeMessage(n: ChannelNotice): SlackMessage {
+  const icon = n.kind === 'reminder' ? ':alarm_clock:' : ':arrow_up:';
+  const text = noticeText(n);
+  const groups = n.kind === 'escalated' ? `\nNow also: ${n.groups.map((g) => `\`${code(g)}\``).join(', ')}` : '';
+  return {
+    text,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clip(`${icon} ${escapeMrkdwn(text)}${groups}`, SECTION_MAX) } }],
   };
 }

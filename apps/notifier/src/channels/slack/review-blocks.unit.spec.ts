@@ -4,6 +4,7 @@ import { APPROVE_ACTION, escapeMrkdwn, outcomeMessage, REJECT_ACTION, reviewMess
 
 const reviewId = '0190f5a0-1111-7000-8000-000000000001';
 const nonce = 'Zm9vYmFyYmF6cXV4cXV1eA';
+const eventId = '0190f5a0-4444-7000-8000-000000000004';
 // What policy publishes: the secret is already a keyed-hash token; the raw value never reaches notifier.
 const token = '[masked:path:3f9a0c1d2e4b5a6c7d8e]';
 
@@ -11,6 +12,7 @@ function review(overrides: Partial<ChannelReview> = {}): ChannelReview {
   return {
     reviewId,
     intentId: '0190f5a0-2222-7000-8000-000000000002',
+    deliveryId: '0190f5a0-3333-7000-8000-000000000003',
     nonce,
     votes: [],
     approvals: 0,
@@ -18,6 +20,7 @@ function review(overrides: Partial<ChannelReview> = {}): ChannelReview {
     review: {
       reviewId,
       intentHash: 'a'.repeat(64),
+      kind: 'approval',
       requirement: { approverGroups: ['security', 'platform'], quorum: 2, ttlSeconds: 3600, escalation: [], stepUp: false, breakGlass: false },
       expiresAt: '2026-11-22T11:00:00.000Z',
       intent: {
@@ -99,7 +102,7 @@ describe('Slack review message (Block Kit)', () => {
 
 describe('Slack outcome message', () => {
   it('shows the outcome and the approvers, keeps the context and has no buttons left', () => {
-    const msg = outcomeMessage({ review: review(), kind: 'approved', decidedBy: ['bob', 'dana'] });
+    const msg = outcomeMessage({ review: review(), kind: 'approved', decidedBy: ['bob', 'dana'], eventId });
     const json = JSON.stringify(msg.blocks);
     expect(msg.blocks.some((b) => b.type === 'actions')).toBe(false);
     expect(json).toContain('Approved by `bob`, `dana`');
@@ -109,10 +112,10 @@ describe('Slack outcome message', () => {
   });
 
   it('shows who rejected and why, and an expiry without a decision', () => {
-    const rejected = JSON.stringify(outcomeMessage({ review: review(), kind: 'rejected', decidedBy: ['bob'], reason: 'not <today>' }).blocks);
+    const rejected = JSON.stringify(outcomeMessage({ review: review(), kind: 'rejected', decidedBy: ['bob'], reason: 'not <today>', eventId }).blocks);
     expect(rejected).toContain('Rejected by `bob`');
     expect(rejected).toContain('*Reason:* not &lt;today&gt;');
-    const expired = outcomeMessage({ review: review(), kind: 'expired', decidedBy: [] });
+    const expired = outcomeMessage({ review: review(), kind: 'expired', decidedBy: [], eventId });
     expect(JSON.stringify(expired.blocks)).toContain('Expired without a decision');
     expect(expired.blocks.some((b) => b.type === 'actions')).toBe(false);
   });

@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { ChannelOutcome, ChannelReview, ReviewChannel } from '../review-channel.js';
-import { outcomeMessage, reviewMessage } from './review-blocks.js';
+import type { ChannelNotice, ChannelOutcome, ChannelReview, NoteRecipient, ReviewChannel } from '../review-channel.js';
+import { noticeMessage, outcomeMessage, reviewMessage } from './review-blocks.js';
 import { rejectReasonView } from './reject-reason-view.js';
 import { formatMessageRef, parseMessageRef, parseSlackUser } from './slack-refs.js';
 
@@ -30,9 +30,18 @@ export class SlackChannel implements ReviewChannel {
     await this.client.chat.update({ ...parseMessageRef(ref), ...outcomeMessage(outcome) });
   }
 
-  async tellVoter(ref: string, channelUser: string, text: string): Promise<void> {
-    const user = parseSlackUser(channelUser);
-    if (!user) throw new Error(`not a Slack user reference: ${channelUser}`);
+  /**
+   * A threaded reply under the review's message; an escalation is also broadcast to the channel, so the
+   * newly named groups see it without opening the thread.
+   */
+  async notify(ref: string, notice: ChannelNotice): Promise<void> {
+    const { channel, ts } = parseMessageRef(ref);
+    await this.client.chat.postMessage({ channel, thread_ts: ts, reply_broadcast: notice.kind === 'escalated', ...noticeMessage(notice) });
+  }
+
+  async tellVoter(ref: string, to: NoteRecipient, text: string): Promise<void> {
+    const user = parseSlackUser(to.channelUser);
+    if (!user) throw new Error(`not a Slack user reference: ${to.channelUser}`);
     await this.client.chat.postEphemeral({ channel: parseMessageRef(ref).channel, user: user.user, text });
   }
 
