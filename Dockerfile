@@ -15,6 +15,7 @@ COPY libs/domain/package.json libs/domain/
 COPY libs/platform/package.json libs/platform/
 COPY libs/testing/package.json libs/testing/
 COPY libs/policy-files/package.json libs/policy-files/
+COPY libs/sdk/package.json libs/sdk/
 COPY apps/cli/package.json apps/cli/
 # npm install, not npm ci: the lock file lacks other platforms' optional packages (STACK.md).
 RUN npm install --no-audit --no-fund

@@ -3,12 +3,14 @@ import tseslint from 'typescript-eslint';
 
 // Layering: contracts ← domain ← platform ← apps. Apps never import apps; only tests may use the
 // testing library. Each constraint lists what a tag MAY depend on, so anything new is refused by default.
+// The sdk is what pipelines, agents and targets embed: contracts (and jose) only, never the services' stack.
 const layers = [
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts'] },
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
+  { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:contracts'] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform'] },
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:sdk'] },
 ];
 const withTesting = layers.map((c) =>
   c.sourceTag === 'type:contracts' || c.sourceTag === 'type:domain'

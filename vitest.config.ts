@@ -7,7 +7,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 // Workspace libs resolve to their sources. Aliases rather than resolve.conditions: vitest hands
 // conditions on to Node, and `pg` breaks under them (STACK.md).
 const alias = [
-  { find: /^@countersign\/(contracts|domain|testing|policy-files)$/, replacement: `${root}libs/$1/src/index.ts` },
+  { find: /^@countersign\/(contracts|domain|testing|policy-files|sdk)$/, replacement: `${root}libs/$1/src/index.ts` },
   { find: /^@countersign\/platform\/(.+)$/, replacement: `${root}libs/platform/src/$1/index.ts` },
 ];
 

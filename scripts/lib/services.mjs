@@ -61,7 +61,10 @@ export function serviceEnv(name, ctx) {
   // the demo directory maps the demo people's Slack and Teams accounts for when they do. Webhook payloads
   // link to POLICY_PUBLIC_URL, whose default is the policy service of npm start.
   if (name === 'notifier') env.NOTIFIER_DIRECTORY_FILE = base.NOTIFIER_DIRECTORY_FILE ?? join(ctx.repoRoot, 'config', 'demo-directory.yaml');
-  if (name === 'broker') env.BROKER_SIGNING_KEY_FILE = base.BROKER_SIGNING_KEY_FILE ?? ctx.brokerKeyFile;
+  // The broker takes one key file or a key directory (rotation), never both: an operator's directory replaces the demo key.
+  if (name === 'broker' && !(base.BROKER_SIGNING_KEYS_DIR ?? ctx.overrides.BROKER_SIGNING_KEYS_DIR)) {
+    env.BROKER_SIGNING_KEY_FILE = base.BROKER_SIGNING_KEY_FILE ?? ctx.brokerKeyFile;
+  }
   if (name === 'audit') env.AUDIT_SIGNING_KEY_FILE = base.AUDIT_SIGNING_KEY_FILE ?? ctx.auditKeyFile;
   return { ...env, ...ctx.overrides };
 }

@@ -12,9 +12,11 @@ import { TeamsConnector } from './channels/teams/teams-connector.js';
 import { TeamsChannel } from './channels/teams/teams.channel.js';
 import { WebhookChannel } from './channels/webhook/webhook.channel.js';
 import { WebhookSigner } from './channels/webhook/webhook-signer.js';
-import { slackConfigOf, teamsConfigOf, webhookConfigOf, type NotifierConfig } from './config.js';
+import { directoryConfigOf, slackConfigOf, teamsConfigOf, webhookConfigOf, type NotifierConfig } from './config.js';
 import { EmptyDirectory, type Directory } from './directory/directory.js';
 import { FileDirectory } from './directory/file-directory.js';
+import { ScimDirectory } from './directory/scim-directory.js';
+import { SlackWebApiEmails } from './directory/slack-emails.js';
 import { BotFrameworkTokenVerifier } from './teams-interactions/verify-bot-token.js';
 
 export interface NotifierAppOptions {
@@ -63,9 +65,27 @@ async function loadWebhook(config: NotifierConfig, logger: Logger, clock: Clock)
   return { channel, timeoutMs: webhook.timeoutMs };
 }
 
+async function loadDirectory(config: NotifierConfig, logger: Logger): Promise<Directory> {
+  const d = directoryConfigOf(config);
+  if (d.kind === 'file') return d.file ? FileDirectory.load(d.file) : new EmptyDirectory();
+  const token = await Secret.fromFile('NOTIFIER_SCIM_TOKEN_FILE', d.tokenFile);
+  // Slack accounts are found by e-mail (users.info, scope users:read.email) with the bot's own client settings.
+  const slack = slackConfigOf(config);
+  const slackEmails = slack
+    ? new SlackWebApiEmails(createSlackClient({ apiUrl: slack.apiUrl, token: await Secret.fromFile('SLACK_BOT_TOKEN_FILE', slack.tokenFile), timeoutMs: slack.timeoutMs }, logger))
+    : undefined;
+  // The URL's origin and path only: the token is in its file, never logged.
+  const url = new URL(d.url);
+  logger.info({ scim: `${url.origin}${url.pathname}`, issuer: d.issuer, subjectAttribute: d.subjectAttribute, cacheMs: d.positiveTtlMs, negativeCacheMs: d.negativeTtlMs }, 'SCIM directory on');
+  return new ScimDirectory(
+    { baseUrl: d.url, token, issuer: d.issuer, subjectAttribute: d.subjectAttribute, timeoutMs: d.timeoutMs, positiveTtlMs: d.positiveTtlMs, negativeTtlMs: d.negativeTtlMs, ...(slackEmails ? { slackEmails } : {}) },
+    logger,
+  );
+}
+
 /** Reads what the config names (secret files, the directory) once, before Nest starts; a failure names the variable. */
 async function loadDeps(config: NotifierConfig, logger: Logger, opts: NotifierAppOptions): Promise<NotifierDeps> {
-  const directory: Directory = config.NOTIFIER_DIRECTORY_FILE ? await FileDirectory.load(config.NOTIFIER_DIRECTORY_FILE) : new EmptyDirectory();
+  const directory = await loadDirectory(config, logger);
   const clock = opts.clock ?? new SystemClock();
   const [slack, teams, webhook] = await Promise.all([loadSlack(config, logger), loadTeams(config, logger), loadWebhook(config, logger, clock)]);
   return { logger, directory, clock, ...(slack ? { slack } : {}), ...(teams ? { teams } : {}), ...(webhook ? { webhook } : {}) };

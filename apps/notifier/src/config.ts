@@ -11,6 +11,8 @@ export const SLACK_VARIABLES = ['SLACK_BOT_TOKEN_FILE', 'SLACK_SIGNING_SECRET_FI
 /** Teams (Bot Framework) likewise; its URLs have defaults and do not turn it on. */
 export const TEAMS_VARIABLES = ['TEAMS_APP_ID', 'TEAMS_APP_PASSWORD_FILE', 'TEAMS_SERVICE_URL', 'TEAMS_CONVERSATION_ID'] as const;
 export const WEBHOOK_VARIABLES = ['WEBHOOK_URL', 'WEBHOOK_SECRET_FILE'] as const;
+/** The SCIM directory (NOTIFIER_DIRECTORY=scim) needs all of these. */
+export const SCIM_VARIABLES = ['NOTIFIER_SCIM_URL', 'NOTIFIER_SCIM_TOKEN_FILE', 'NOTIFIER_DIRECTORY_ISSUER'] as const;
 
 const CHANNEL_GROUPS = [
   { name: 'Slack', variables: SLACK_VARIABLES },
@@ -24,8 +26,23 @@ export const NotifierConfigSchema = z
     DATABASE_URL: env.url(DEFAULT_DATABASE_URL),
     PORT: env.port(3003),
     LOG_LEVEL: env.logLevel(),
-    /** Maps chat users to directory identities (subject, issuer, groups); required with Slack or Teams. */
+    /** Where chat users are mapped to directory identities: a YAML file (demo) or an IdP over SCIM 2.0. */
+    NOTIFIER_DIRECTORY: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['file', 'scim']).default('file')),
+    /** Maps chat users to directory identities (subject, issuer, groups); required with Slack or Teams and the file directory. */
     NOTIFIER_DIRECTORY_FILE: optional(z.string().min(1)),
+    /** SCIM 2.0 base URL, e.g. https://contoso.okta.com/scim/v2 (without /Users). */
+    NOTIFIER_SCIM_URL: optional(httpUrl()),
+    /** File holding the SCIM bearer token. */
+    NOTIFIER_SCIM_TOKEN_FILE: optional(z.string().min(1)),
+    /** The OIDC issuer whose subjects the SCIM subjects are (so a chat vote and an API vote are one approver). */
+    NOTIFIER_DIRECTORY_ISSUER: optional(z.string().min(1).max(512)),
+    /** The SCIM user attribute taken as the subject. */
+    NOTIFIER_SCIM_SUBJECT_ATTRIBUTE: z.string().regex(/^[A-Za-z][A-Za-z0-9_$-]{0,63}$/, 'a top-level SCIM attribute such as userName').default('userName'),
+    /** Per SCIM request; a Slack click waits for users.info and up to two SCIM requests within Slack's 3 s. */
+    NOTIFIER_SCIM_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(1_000),
+    /** How long a found person / an unmapped account is remembered (0: not at all). */
+    NOTIFIER_DIRECTORY_CACHE_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+    NOTIFIER_DIRECTORY_NEGATIVE_CACHE_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
     /** How often the delivery worker looks for due deliveries (posts, retries, message updates, notices). */
     NOTIFIER_RETRY_INTERVAL_MS: z.coerce.number().int().min(20).default(2_000),
     /** First retry delay of a failed delivery; doubles per attempt up to the maximum. */
@@ -65,8 +82,13 @@ export const NotifierConfigSchema = z
         ctx.addIssue({ code: 'custom', path: [v], message: `required when ${set.join(', ')} is set (${group.name} needs all of ${group.variables.join(', ')})` });
       }
     }
+    if (c.NOTIFIER_DIRECTORY === 'scim') {
+      for (const v of SCIM_VARIABLES.filter((x) => c[x] === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [v], message: `required with NOTIFIER_DIRECTORY=scim (it needs all of ${SCIM_VARIABLES.join(', ')})` });
+      }
+    }
     const chats = [SLACK_VARIABLES, TEAMS_VARIABLES].filter((vars) => vars.every((v) => c[v] !== undefined));
-    if (chats.length > 0 && c.NOTIFIER_DIRECTORY_FILE === undefined) {
+    if (chats.length > 0 && c.NOTIFIER_DIRECTORY === 'file' && c.NOTIFIER_DIRECTORY_FILE === undefined) {
       const which = chats.map((vars) => (vars === SLACK_VARIABLES ? 'Slack' : 'Teams')).join(' and ');
       ctx.addIssue({ code: 'custom', path: ['NOTIFIER_DIRECTORY_FILE'], message: `required with ${which}: without it no chat user could vote` });
     }
@@ -133,6 +155,35 @@ export interface WebhookConfig {
 export function webhookConfigOf(c: NotifierConfig): WebhookConfig | undefined {
   if (!c.WEBHOOK_URL || !c.WEBHOOK_SECRET_FILE) return undefined;
   return { url: c.WEBHOOK_URL, secretFile: c.WEBHOOK_SECRET_FILE, timeoutMs: c.WEBHOOK_TIMEOUT_MS, policyPublicUrl: c.POLICY_PUBLIC_URL };
+}
+
+export type DirectoryConfig =
+  | { kind: 'file'; file: string | undefined }
+  | {
+      kind: 'scim';
+      url: string;
+      tokenFile: string;
+      issuer: string;
+      subjectAttribute: string;
+      timeoutMs: number;
+      positiveTtlMs: number;
+      negativeTtlMs: number;
+    };
+
+/** Which directory maps chat users: the file (unset file: nobody is mapped) or SCIM. */
+export function directoryConfigOf(c: NotifierConfig): DirectoryConfig {
+  if (c.NOTIFIER_DIRECTORY === 'file') return { kind: 'file', file: c.NOTIFIER_DIRECTORY_FILE };
+  if (!c.NOTIFIER_SCIM_URL || !c.NOTIFIER_SCIM_TOKEN_FILE || !c.NOTIFIER_DIRECTORY_ISSUER) throw new Error('NOTIFIER_DIRECTORY=scim without its variables');
+  return {
+    kind: 'scim',
+    url: c.NOTIFIER_SCIM_URL,
+    tokenFile: c.NOTIFIER_SCIM_TOKEN_FILE,
+    issuer: c.NOTIFIER_DIRECTORY_ISSUER,
+    subjectAttribute: c.NOTIFIER_SCIM_SUBJECT_ATTRIBUTE,
+    timeoutMs: c.NOTIFIER_SCIM_TIMEOUT_MS,
+    positiveTtlMs: c.NOTIFIER_DIRECTORY_CACHE_MS,
+    negativeTtlMs: c.NOTIFIER_DIRECTORY_NEGATIVE_CACHE_MS,
+  };
 }
 
 export function loadNotifierConfig(source: NodeJS.ProcessEnv = process.env): NotifierConfig {

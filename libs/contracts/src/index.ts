@@ -3,3 +3,4 @@ export * from './intent.js';
 export * from './events.js';
 export * from './review-events.js';
 export * from './create-event.js';
+export * from './grant-token.js';

@@ -43,7 +43,7 @@ export interface FakeSlack {
 }
 
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'view', 'metadata']);
-const METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'views.open', 'auth.test']);
+const METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'views.open', 'auth.test', 'users.info']);
 
 function decodeArgs(raw: string, contentType: string): Record<string, unknown> {
   if (raw.length === 0) return {};
@@ -75,7 +75,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
  * messages so updates can be checked, records every call, and fails on demand. It accepts JSON and
  * form-encoded arguments, as Slack does (the SDK sends forms).
  */
-export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack> {
+export async function startFakeSlack(opts: { token: string; /** users.info: user id → e-mail (omitted: user_not_found). */ users?: Record<string, string> }): Promise<FakeSlack> {
   const calls: SlackCall[] = [];
   const messages = new Map<string, SlackMessageState>();
   const failures: Array<{ failure: SlackFailure; method: string | undefined }> = [];
@@ -138,6 +138,12 @@ export async function startFakeSlack(opts: { token: string }): Promise<FakeSlack
   function handle(method: string, args: Record<string, unknown>): [number, Record<string, unknown>] {
     const channel = typeof args['channel'] === 'string' ? args['channel'] : undefined;
     if (method === 'auth.test') return [200, { ok: true, team_id: 'T0FAKE', user_id: 'U0BOT' }];
+    if (method === 'users.info') {
+      const id = typeof args['user'] === 'string' ? args['user'] : '';
+      const email = opts.users?.[id];
+      if (email === undefined) return [200, { ok: false, error: 'user_not_found' }];
+      return [200, { ok: true, user: { id, team_id: 'T0FAKE', deleted: false, is_bot: false, profile: { email } } }];
+    }
     if (method === 'views.open') {
       if (typeof args['trigger_id'] !== 'string') return [200, { ok: false, error: 'invalid_arguments' }];
       if (typeof args['view'] !== 'object' || args['view'] === null) return [200, { ok: false, error: 'invalid_arguments' }];

@@ -4,3 +4,4 @@ export * from './postgres.js';
 export * from './fake-slack.js';
 export * from './fake-teams.js';
 export * from './fake-webhook.js';
+export * from './fake-scim.js';

@@ -14,9 +14,16 @@ describe('broker errors', () => {
     [Errors.audienceMismatch(), 403, 'AUDIENCE_MISMATCH'],
     [Errors.invalid('bad signature'), 401, 'GRANT_INVALID'],
     [Errors.tokenExpired(), 401, 'GRANT_TOKEN_EXPIRED'],
+    [Errors.credentialRefused('no such table'), 422, 'CREDENTIAL_REFUSED'],
+    [Errors.credentialUnavailable('target down'), 503, 'CREDENTIAL_UNAVAILABLE'],
   ])('%s → %i %s', (error, status, code) => {
     const mapped = mapApiError(error);
     expect([mapped.status, mapped.body.error.code]).toEqual([status, code]);
+  });
+
+  it('tells a caller when to try an unavailable credential again', () => {
+    expect(mapApiError(Errors.credentialUnavailable('target down')).headers).toEqual({ 'Retry-After': '5' });
+    expect(mapApiError(Errors.credentialRefused('no such table')).headers).toEqual({});
   });
 
 });

@@ -1,10 +1,7 @@
-import { Resource } from '@countersign/contracts';
-import { z } from 'zod';
+import { GRANT_ISSUER, GrantClaims, type Resource } from '@countersign/contracts';
 
-/** `iss` of every grant; redeem refuses anything else. */
-export const GRANT_ISSUER = 'urn:countersign:broker';
-/** Explicit JWT type (RFC 8725 §3.11) so that no other token signed with this key passes as a grant. */
-export const GRANT_TOKEN_TYPE = 'countersign-grant+jwt';
+// The token format is a contract with targets (@countersign/sdk reads the same definitions).
+export { GRANT_ISSUER, GRANT_TOKEN_TYPE, GrantClaims } from '@countersign/contracts';
 
 export interface GrantClaimsInput {
   jti: string;
@@ -17,21 +14,6 @@ export interface GrantClaimsInput {
   issuedAt: Date;
   useTtlSeconds: number;
 }
-
-export const GrantClaims = z.object({
-  iss: z.literal(GRANT_ISSUER),
-  sub: z.string().min(1),
-  aud: z.string().min(1),
-  jti: z.uuid(),
-  iat: z.number().int(),
-  nbf: z.number().int(),
-  exp: z.number().int(),
-  intent_id: z.uuid(),
-  intent_hash: z.string().regex(/^[0-9a-f]{64}$/),
-  action: z.string().min(1),
-  resource: Resource,
-});
-export type GrantClaims = z.infer<typeof GrantClaims>;
 
 /**
  * The claims of a grant. Times are whole seconds (JWT NumericDate), and the returned `expiresAt` is

@@ -1,168 +1,56 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import {
   createEvent,
   GrantIssuedV1,
   GrantRevokedV1,
   IntentApprovedV1,
   IntentClassifiedV1,
-  IntentSubmittedV1,
-  STREAM_NAME,
+  IntentExpiredV1,
+  IntentRejectedV1,
+  IntentWithdrawnV1,
   type CountersignEvent,
-  type Intent,
 } from '@countersign/contracts';
-import { intentHash } from '@countersign/domain';
-import { DEV_ISSUER, DevIssuer, type DemoIdentity } from '@countersign/platform/auth';
+import { DEV_ISSUER, type DemoIdentity } from '@countersign/platform/auth';
+import { expectEventually } from '@countersign/testing';
+import { jetstream } from '@nats-io/jetstream';
 import { Ed25519Key } from '@countersign/platform/crypto';
-import { applyMigrations } from '@countersign/platform/db';
-import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
-import { Clock } from '@countersign/platform/runtime';
-import { createTestDatabase, expectEventually, startNatsServer, type RunningNats, type TestDatabase } from '@countersign/testing';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLocalJWKSet, jwtVerify } from 'jose';
-import pg from 'pg';
-import { pino } from 'pino';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWSHeaderParameters } from 'jose';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBrokerApp } from '../bootstrap.js';
-import { loadBrokerConfig } from '../config.js';
+import * as harness from '../broker-harness.spec.js';
+import { classified, newIntent, requester, stranger, submitted, terms, type BrokerHarness } from '../broker-harness.spec.js';
 import { IssueGrants } from './issue-grant/issue-grants.use-case.js';
 import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.use-case.js';
 
-class MovableClock extends Clock {
-  offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-}
-
-const requester: DemoIdentity = { name: 'ci-deployer', kind: 'pipeline', groups: ['pipelines'], owner: 'alice', scopes: ['intents:write', 'grants:claim'] };
-const stranger: DemoIdentity = { name: 'support-agent', kind: 'agent', groups: [], owner: 'bob', scopes: ['grants:claim'] };
 const noScope: DemoIdentity = { name: 'nobody', kind: 'user', groups: [], scopes: [] };
-const terms = { audience: 'db-proxy', claimTtlSeconds: 300, useTtlSeconds: 60 };
+const policyActor = { kind: 'service' as const, id: 'policy' };
 
-let nats: RunningNats;
-let db: TestDatabase;
-let dir: string;
-let app: NestExpressApplication;
-let base: string;
-let nc: NatsConnection;
-let publisher: EventPublisher;
-let issuer: DevIssuer;
-let sql: pg.Client;
-const clock = new MovableClock();
-const logLines: string[] = [];
+let h: BrokerHarness;
 /** Every grant handed out, to prove none of them leaks anywhere. */
 const minted: string[] = [];
 
 beforeAll(async () => {
-  [nats, db, dir] = await Promise.all([startNatsServer(), createTestDatabase('cs_broker'), mkdtemp(join(tmpdir(), 'cs-broker-'))]);
-  await applyMigrations(db.url);
-  issuer = await DevIssuer.loadOrCreate(join(dir, 'dev-issuer'));
-  const keyFile = join(dir, 'broker-signing.pem');
-  await writeFile(keyFile, Ed25519Key.generate().toPem(), { mode: 0o600 });
-  const config = loadBrokerConfig({
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    DEV_ISSUER_ENABLED: 'true',
-    DEV_ISSUER_JWKS_FILE: issuer.jwksFile!,
-    BROKER_SIGNING_KEY_FILE: keyFile,
-    // Sweeps run by hand below, so that moving the clock is deterministic.
-    BROKER_SWEEP_INTERVAL_MS: '3600000',
-    BROKER_OUTBOX_INTERVAL_MS: '500',
-  });
-  const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (logLines.push(chunk.toString()), done()) });
-  const logger = pino({ level: 'debug' }, sink);
-  app = await createBrokerApp({ config, logger, clock });
-  await app.listen(0, '127.0.0.1');
-  base = await app.getUrl();
-  nc = await connectNats({ url: nats.url, name: 'broker-test' });
-  publisher = new EventPublisher(nc, logger);
-  sql = new pg.Client({ connectionString: db.url });
-  await sql.connect();
+  h = await harness.startBroker({ name: 'broker' });
 });
 
 afterAll(async () => {
-  await app?.close();
-  await nc?.drain();
-  await sql?.end();
-  await Promise.all([nats?.stop(), db?.drop(), dir && rm(dir, { recursive: true, force: true })]);
+  await h?.close();
 });
 
-function newIntent(who: DemoIdentity = requester): { intentId: string; intent: Intent; hash: string } {
-  const intent: Intent = {
-    action: 'db.export',
-    resource: { kind: 'db', id: `customers-${uuidv7().slice(-6)}`, env: 'prod', tags: ['pii'] },
-    args: { format: 'csv' },
-    justification: 'quarterly report',
-    requester: { kind: who.kind, subject: who.name, issuer: DEV_ISSUER, groups: who.groups, ...(who.owner ? { owner: who.owner } : {}) },
-  };
-  return { intentId: uuidv7(), intent, hash: intentHash(intent) };
-}
-
-const policyActor = { kind: 'service' as const, id: 'policy' };
-function submitted(i: ReturnType<typeof newIntent>) {
-  return createEvent(IntentSubmittedV1, {
-    id: uuidv7(), occurredAt: new Date(), intentId: i.intentId, actor: { kind: 'pipeline', id: 'ci-deployer', issuer: DEV_ISSUER },
-    data: { intent: i.intent, intentHash: i.hash },
-  });
-}
-function classified(i: ReturnType<typeof newIntent>, decision: 'allow' | 'deny' = 'allow') {
-  return createEvent(IntentClassifiedV1, {
-    id: uuidv7(), occurredAt: new Date(), intentId: i.intentId, actor: policyActor,
-    data: { intentHash: i.hash, decision, policyVersion: 'e'.repeat(64), ruleIds: ['r1'], reasons: ['ok'], grant: terms },
-  });
-}
-
-async function grantRow(intentId: string): Promise<Record<string, unknown> | undefined> {
-  const r = await sql.query('SELECT * FROM broker.grants WHERE intent_id = $1', [intentId]);
-  return r.rows[0] as Record<string, unknown> | undefined;
-}
-
-async function streamEvents(): Promise<Array<{ event: CountersignEvent; raw: string; headers: string }>> {
-  const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(STREAM_NAME);
-  const out = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
-    const m = await jsm.streams.getMessage(STREAM_NAME, { seq });
-    if (!m) continue;
-    out.push({ event: m.json<CountersignEvent>(), raw: m.string(), headers: m.header ? JSON.stringify([...m.header]) : '' });
-  }
-  return out;
-}
-
-/** Publishes submitted + classified(allow) and waits for the grant row. */
-async function allowedIntent(who: DemoIdentity = requester) {
-  const i = newIntent(who);
-  await publisher.publishAll([submitted(i), classified(i)]);
-  await expectEventually(async () => expect(await grantRow(i.intentId)).toBeDefined());
-  return i;
-}
-
-async function post(path: string, body: unknown, token?: string) {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  // Response bodies of many shapes, asserted field by field.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  return { status: res.status, body: (await res.json()) as Record<string, any>, headers: res.headers };
-}
+const grantRow = (intentId: string) => harness.grantRow(h, intentId);
+const streamEvents = () => harness.streamEvents(h);
+const allowedIntent = (who: DemoIdentity = requester) => harness.allowedIntent(h, { who });
+const post = (path: string, body: unknown, token?: string) => harness.post(h, path, body, token);
 
 async function claim(intentId: string, who: DemoIdentity = requester) {
-  const res = await post('/v1/grants/claim', { intentId }, await issuer.mint(who));
+  const res = await harness.claim(h, intentId, who);
   if (res.status === 200) minted.push(res.body['grant'] as string);
   return res;
 }
 
 describe('broker', () => {
   it('answers health and readiness', async () => {
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${base}/readyz`);
+    expect((await fetch(`${h.base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${h.base}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { nats: 'ok', postgres: 'ok' } });
   });
@@ -179,14 +67,14 @@ describe('broker', () => {
 
   it('issues once even when classified arrives before submitted, and never for deny', async () => {
     const late = newIntent();
-    await publisher.publish(classified(late));
+    await h.publisher.publish(classified(late));
     await new Promise((r) => setTimeout(r, 300));
     expect(await grantRow(late.intentId)).toBeUndefined();
-    await publisher.publish(submitted(late));
+    await h.publisher.publish(submitted(late));
     await expectEventually(async () => expect(await grantRow(late.intentId)).toMatchObject({ state: 'issued' }), { timeoutMs: 15_000 });
 
     const denied = newIntent();
-    await publisher.publishAll([submitted(denied), classified(denied, 'deny')]);
+    await h.publisher.publishAll([submitted(denied), classified(denied, 'deny')]);
     const allowed = await allowedIntent(); // published after the deny: once it is done, the deny was handled
     expect(await grantRow(allowed.intentId)).toBeDefined();
     expect(await grantRow(denied.intentId)).toBeUndefined();
@@ -198,7 +86,7 @@ describe('broker', () => {
       id: uuidv7(), occurredAt: new Date(), intentId: i.intentId, actor: policyActor,
       data: { reviewId: uuidv7(), intentHash: i.hash, grant: { ...terms, audience: 'k8s-api' }, approvers: ['alice', 'bob'] },
     });
-    await publisher.publishAll([submitted(i), approved]);
+    await h.publisher.publishAll([submitted(i), approved]);
     await expectEventually(async () => expect(await grantRow(i.intentId)).toMatchObject({ state: 'issued', audience: 'k8s-api' }));
   });
 
@@ -206,17 +94,17 @@ describe('broker', () => {
     const late = newIntent();
     const burst = Array.from({ length: 30 }, () => newIntent());
     // Stream order puts the early classified first, in the same pull as the others.
-    await publisher.publishAll([classified(late), ...burst.flatMap((i) => [submitted(i), classified(i)])]);
+    await h.publisher.publishAll([classified(late), ...burst.flatMap((i) => [submitted(i), classified(i)])]);
     // Sooner than the 1 s retry delay: had the early event failed its whole batch, the burst would wait for it.
     await expectEventually(
       async () => {
-        const r = await sql.query('SELECT count(*)::int AS n FROM broker.grants WHERE intent_id = ANY($1::uuid[])', [burst.map((i) => i.intentId)]);
+        const r = await h.sql.query('SELECT count(*)::int AS n FROM broker.grants WHERE intent_id = ANY($1::uuid[])', [burst.map((i) => i.intentId)]);
         expect(r.rows[0].n).toBe(burst.length);
       },
       { timeoutMs: 900 },
     );
     expect(await grantRow(late.intentId)).toBeUndefined();
-    await publisher.publish(submitted(late));
+    await h.publisher.publish(submitted(late));
     await expectEventually(async () => expect(await grantRow(late.intentId)).toMatchObject({ state: 'issued' }), { timeoutMs: 15_000 });
     await expectEventually(async () => {
       const ids = new Set([late, ...burst].map((i) => i.intentId));
@@ -228,7 +116,7 @@ describe('broker', () => {
   it('a redelivered classified event issues no second grant and republishes the same grant.issued id', async () => {
     const i = newIntent();
     const allow = classified(i);
-    await publisher.publishAll([submitted(i), allow]);
+    await h.publisher.publishAll([submitted(i), allow]);
     await expectEventually(async () => expect(await grantRow(i.intentId)).toBeDefined());
     const issuedFor = async () => (await streamEvents()).map((m) => m.event).filter((e) => e.type === 'grant.issued' && e.intentId === i.intentId);
     const [first] = await expectEventually(async () => {
@@ -238,15 +126,15 @@ describe('broker', () => {
     });
     // A second stream message with the same event (as after a crash before ack): a new Nats-Msg-Id gets it past dedup.
     const seen: CountersignEvent[] = [];
-    const sub = nc.subscribe(GrantIssuedV1.subject);
+    const sub = h.nc.subscribe(GrantIssuedV1.subject);
     void (async () => {
       for await (const m of sub) seen.push(m.json<CountersignEvent>());
     })();
-    await jetstream(nc).publish(IntentClassifiedV1.subject, JSON.stringify(allow), { msgID: `${allow.id}-again` });
+    await jetstream(h.nc).publish(IntentClassifiedV1.subject, JSON.stringify(allow), { msgID: `${allow.id}-again` });
     await expectEventually(() => expect(seen.map((e) => e.id)).toEqual([first!.id]));
     sub.unsubscribe();
     expect(await issuedFor()).toHaveLength(1);
-    const r = await sql.query('SELECT count(*)::int AS n FROM broker.grants WHERE intent_id = $1', [i.intentId]);
+    const r = await h.sql.query('SELECT count(*)::int AS n FROM broker.grants WHERE intent_id = $1', [i.intentId]);
     expect(r.rows[0].n).toBe(1);
   });
 
@@ -254,13 +142,13 @@ describe('broker', () => {
     const i = newIntent();
     const sub1 = submitted(i);
     const allow = classified(i);
-    await publisher.publishAll([sub1, allow]);
+    await h.publisher.publishAll([sub1, allow]);
     await expectEventually(async () => expect(await grantRow(i.intentId)).toBeDefined());
     const processedIds = [sub1.id, allow.id];
     const markers = async () =>
-      (await sql.query('SELECT event_id::text, outgoing, processed_at FROM broker.processed_events WHERE event_id = ANY($1::uuid[]) ORDER BY event_id', [processedIds])).rows;
+      (await h.sql.query('SELECT event_id::text, outgoing, processed_at FROM broker.processed_events WHERE event_id = ANY($1::uuid[]) ORDER BY event_id', [processedIds])).rows;
     const totals = async () =>
-      (await sql.query(`SELECT (SELECT count(*)::int FROM broker.grants) AS g, (SELECT count(*)::int FROM broker.intents) AS i,
+      (await h.sql.query(`SELECT (SELECT count(*)::int FROM broker.grants) AS g, (SELECT count(*)::int FROM broker.intents) AS i,
         (SELECT count(*)::int FROM broker.processed_events) AS p`)).rows[0] as { g: number; i: number; p: number };
     const before = await expectEventually(async () => {
       const m = await markers();
@@ -273,11 +161,11 @@ describe('broker', () => {
     const grantBefore = await grantRow(i.intentId);
 
     const seen: CountersignEvent[] = [];
-    const sub = nc.subscribe(GrantIssuedV1.subject);
+    const sub = h.nc.subscribe(GrantIssuedV1.subject);
     void (async () => {
       for await (const m of sub) seen.push(m.json<CountersignEvent>());
     })();
-    const issueGrants = app.get(IssueGrants);
+    const issueGrants = h.app.get(IssueGrants);
 
     // Only processed events: the same grant.issued again (same id), and not one row written.
     const totalsBefore = { ...(await totals()) };
@@ -300,8 +188,8 @@ describe('broker', () => {
     const wrong = classified({ ...i, hash: 'f'.repeat(64) });
     const ahead = classified(newIntent());
     await expect(issueGrants.execute([wrong, ahead])).rejects.toMatchObject({ code: 'RETRY_LATER', eventIds: [ahead.id] });
-    expect(logLines.some((l) => l.includes(wrong.id) && l.includes('another intent hash'))).toBe(true);
-    const marked = await sql.query('SELECT event_id::text FROM broker.processed_events WHERE event_id = ANY($1::uuid[])', [[wrong.id, ahead.id]]);
+    expect(h.logLines.some((l) => l.includes(wrong.id) && l.includes('another intent hash'))).toBe(true);
+    const marked = await h.sql.query('SELECT event_id::text FROM broker.processed_events WHERE event_id = ANY($1::uuid[])', [[wrong.id, ahead.id]]);
     expect(marked.rows.map((r) => r['event_id'])).toEqual([wrong.id]);
     totalsBefore.p += 1;
 
@@ -321,12 +209,12 @@ describe('broker', () => {
     expect([other.status, other.body['error'].code]).toEqual([403, 'NOT_GRANT_REQUESTER']);
     const none = await claim(uuidv7());
     expect([none.status, none.body['error'].code]).toEqual([404, 'GRANT_NOT_FOUND']);
-    const bad = await post('/v1/grants/claim', { intentId: 'nope' }, await issuer.mint(requester));
+    const bad = await post('/v1/grants/claim', { intentId: 'nope' }, await h.issuer.mint(requester));
     expect(bad.status).toBe(400);
     expect(bad.body['error']).toMatchObject({ code: 'VALIDATION_FAILED', issues: [{ path: 'intentId' }] });
-    const notJson = await post('/v1/grants/claim', '{', await issuer.mint(requester));
+    const notJson = await post('/v1/grants/claim', '{', await h.issuer.mint(requester));
     expect(notJson.status).toBe(400);
-    const huge = await post('/v1/grants/claim', { intentId: i.intentId, pad: 'x'.repeat(20_000) }, await issuer.mint(requester));
+    const huge = await post('/v1/grants/claim', { intentId: i.intentId, pad: 'x'.repeat(20_000) }, await h.issuer.mint(requester));
     expect([huge.status, huge.body['error']?.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     expect((await grantRow(i.intentId))!['state']).toBe('issued');
   });
@@ -337,10 +225,17 @@ describe('broker', () => {
     expect(first.status).toBe(200);
     expect(first.headers.get('cache-control')).toBe('no-store');
     const row = await grantRow(i.intentId);
-    expect(first.body).toEqual({ grant: expect.any(String), expiresAt: (row!['expires_at'] as Date).toISOString(), audience: 'db-proxy', jti: row!['jti'] });
+    // No provider serves this resource: the credential is the grant itself (signed-grant).
+    expect(first.body).toEqual({
+      grant: expect.any(String),
+      expiresAt: (row!['expires_at'] as Date).toISOString(),
+      audience: 'db-proxy',
+      jti: row!['jti'],
+      credential: { kind: 'signed-grant', secret: first.body['grant'] },
+    });
     expect(row).toMatchObject({ state: 'claimed', kid: expect.any(String), token_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
 
-    const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
+    const jwks = (await (await fetch(`${h.base}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
     expect(jwks.keys.map((k) => k.kid)).toEqual([row!['kid']]);
     const { payload } = await jwtVerify(first.body['grant'] as string, createLocalJWKSet(jwks as never), { issuer: 'urn:countersign:broker', audience: 'db-proxy' });
     expect(payload).toMatchObject({ sub: 'ci-deployer', jti: row!['jti'], intent_id: i.intentId, intent_hash: i.hash, action: 'db.export', resource: i.intent.resource });
@@ -349,14 +244,14 @@ describe('broker', () => {
     expect([second.status, second.body['error'].code]).toEqual([409, 'GRANT_ALREADY_CLAIMED']);
   });
 
-  it('redeems a grant exactly once under 50 concurrent attempts', async () => {
+  it('redeems a grant exactly once under 100 concurrent attempts', async () => {
     const i = await allowedIntent();
     const grant = (await claim(i.intentId)).body['grant'] as string;
-    const results = await Promise.all(Array.from({ length: 50 }, () => post('/v1/grants/redeem', { grant, audience: 'db-proxy' })));
+    const results = await Promise.all(Array.from({ length: 100 }, () => post('/v1/grants/redeem', { grant, audience: 'db-proxy' })));
     const ok = results.filter((r) => r.status === 200);
     expect(ok).toHaveLength(1);
     expect(ok[0]!.body).toEqual({ intentId: i.intentId, action: 'db.export', resource: i.intent.resource, intentHash: i.hash });
-    expect(results.filter((r) => r.status === 409 && r.body['error'].code === 'GRANT_ALREADY_USED')).toHaveLength(49);
+    expect(results.filter((r) => r.status === 409 && r.body['error'].code === 'GRANT_ALREADY_USED')).toHaveLength(99);
     expect((await grantRow(i.intentId))!['state']).toBe('redeemed');
     await expectEventually(async () => {
       const redeemed = (await streamEvents()).filter((m) => m.event.type === 'grant.redeemed' && m.event.intentId === i.intentId);
@@ -364,14 +259,36 @@ describe('broker', () => {
     });
   });
 
-  it('refuses a tampered grant (401) and another audience (403), and keeps the grant usable', async () => {
+  it('refuses a tampered grant (any claim changed, re-signed with another key, alg none) with 401 and another audience with 403, and keeps the grant usable', async () => {
     const i = await allowedIntent();
     const grant = (await claim(i.intentId)).body['grant'] as string;
-    const [h, p, s] = grant.split('.') as [string, string, string];
-    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
-    const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims, action: 'db.drop' })).toString('base64url')}.${s}`;
-    const forged = await post('/v1/grants/redeem', { grant: tampered, audience: 'db-proxy' });
-    expect([forged.status, forged.body['error'].code]).toEqual([401, 'GRANT_INVALID']);
+    const [header, payload, signature] = grant.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const changed: Record<string, unknown> = {
+      iss: 'urn:someone-else', sub: 'mallory', aud: 'db-proxy ', jti: uuidv7(), iat: (claims['iat'] as number) - 1,
+      nbf: (claims['nbf'] as number) - 60, exp: (claims['exp'] as number) + 3600, intent_id: uuidv7(), intent_hash: 'f'.repeat(64),
+      action: 'db.drop', resource: { kind: 'db', id: 'payments', env: 'prod', tags: [] },
+    };
+    expect(Object.keys(changed).sort()).toEqual(Object.keys(claims).sort());
+    const foreign = Ed25519Key.generate();
+    for (const [name, value] of Object.entries(changed)) {
+      const body = { ...claims, [name]: value };
+      const forgeries = {
+        [`${name} changed`]: `${header}.${b64(body)}.${signature}`,
+        // Another key that claims to be the broker's (same kid in the header).
+        [`${name} changed, re-signed`]: await new SignJWT(body).setProtectedHeader(decodeProtectedHeader(grant) as JWSHeaderParameters & { alg: string }).sign(foreign.privateKeyObject),
+      };
+      for (const [what, forged] of Object.entries(forgeries)) {
+        const res = await post('/v1/grants/redeem', { grant: forged, audience: 'db-proxy' });
+        expect([what, res.status, res.body['error'].code]).toEqual([what, 401, 'GRANT_INVALID']);
+      }
+    }
+    const unsigned = `${b64({ alg: 'none', typ: 'countersign-grant+jwt', kid: decodeProtectedHeader(grant).kid })}.${payload}.`;
+    const none = await post('/v1/grants/redeem', { grant: unsigned, audience: 'db-proxy' });
+    expect([none.status, none.body['error'].code]).toEqual([401, 'GRANT_INVALID']);
+    const resigned = await new SignJWT(claims).setProtectedHeader(decodeProtectedHeader(grant) as JWSHeaderParameters & { alg: string }).sign(foreign.privateKeyObject);
+    expect((await post('/v1/grants/redeem', { grant: resigned, audience: 'db-proxy' })).body['error'].code).toBe('GRANT_INVALID');
     const wrongAud = await post('/v1/grants/redeem', { grant, audience: 'billing-api' });
     expect([wrongAud.status, wrongAud.body['error'].code]).toEqual([403, 'AUDIENCE_MISMATCH']);
     expect((await post('/v1/grants/redeem', { grant, audience: 'db-proxy' })).status).toBe(200);
@@ -382,18 +299,18 @@ describe('broker', () => {
     const grant = (await claim(unused.intentId)).body['grant'] as string;
     const unclaimed = await allowedIntent();
     try {
-      clock.offsetMs = 61_000; // past the 60 s use TTL
+      h.clock.offsetMs = 61_000; // past the 60 s use TTL
       const late = await post('/v1/grants/redeem', { grant, audience: 'db-proxy' });
       expect([late.status, late.body['error'].code]).toEqual([401, 'GRANT_TOKEN_EXPIRED']);
-      clock.offsetMs = 301_000; // past the 300 s claim window
+      h.clock.offsetMs = 301_000; // past the 300 s claim window
       const tooLate = await claim(unclaimed.intentId);
       expect([tooLate.status, tooLate.body['error'].code]).toEqual([410, 'GRANT_CLAIM_EXPIRED']);
 
-      const sweep = app.get(SweepExpiredGrants);
+      const sweep = h.app.get(SweepExpiredGrants);
       const [a, b] = await Promise.all([sweep.execute(), sweep.execute()]);
       expect(a + b).toBeGreaterThanOrEqual(2);
       expect(await sweep.execute()).toBe(0);
-      const expiredRows = await sql.query(`SELECT count(*)::int AS n FROM broker.grants WHERE state = 'expired'`);
+      const expiredRows = await h.sql.query(`SELECT count(*)::int AS n FROM broker.grants WHERE state = 'expired'`);
       expect(expiredRows.rows[0].n).toBe(a + b);
       expect((await grantRow(unused.intentId))!['state']).toBe('expired');
       expect((await grantRow(unclaimed.intentId))!['state']).toBe('expired');
@@ -403,7 +320,7 @@ describe('broker', () => {
         expect(expired.filter((e) => e.intentId === unclaimed.intentId).map((e) => e.data)).toEqual([expect.objectContaining({ stage: 'unclaimed' })]);
       });
     } finally {
-      clock.offsetMs = 0;
+      h.clock.offsetMs = 0;
     }
   });
 
@@ -414,34 +331,74 @@ describe('broker', () => {
       id: uuidv7(), occurredAt: new Date(), intentId: i.intentId, actor: { kind: 'service', id: 'broker' },
       data: { grantId: row['id'] as string, jti: row['jti'] as string, intentHash: i.hash, reason: 'test' },
     });
-    await sql.query(`INSERT INTO broker.outbox (event_id, event, created_at) VALUES ($1, $2, now() - interval '10 seconds')`, [event.id, JSON.stringify(event)]);
+    await h.sql.query(`INSERT INTO broker.outbox (event_id, event, created_at) VALUES ($1, $2, now() - interval '10 seconds')`, [event.id, JSON.stringify(event)]);
     await expectEventually(async () => {
       expect((await streamEvents()).some((m) => m.event.id === event.id)).toBe(true);
-      const r = await sql.query('SELECT published_at FROM broker.outbox WHERE event_id = $1', [event.id]);
+      const r = await h.sql.query('SELECT published_at FROM broker.outbox WHERE event_id = $1', [event.id]);
       expect(r.rows[0].published_at).toBeInstanceOf(Date);
+    });
+  });
+
+  it('never mints a grant for a rejected, expired, withdrawn or denied intent, even when an approval follows', async () => {
+    const closing = [
+      (i: harness.TestIntent) => createEvent(IntentRejectedV1, { id: uuidv7(), occurredAt: new Date(), intentId: i.intentId, actor: policyActor, data: { reviewId: uuidv7(), intentHash: i.hash, reason: 'no' } }),
+      (i: harness.TestIntent) => createEvent(IntentExpiredV1, { id: uuidv7(), occurredAt: new Date(), intentId: i.intentId, actor: policyActor, data: { reviewId: uuidv7(), intentHash: i.hash } }),
+      (i: harness.TestIntent) => createEvent(IntentWithdrawnV1, { id: uuidv7(), occurredAt: new Date(), intentId: i.intentId, actor: { kind: 'pipeline', id: 'ci-deployer' }, data: {} }),
+      (i: harness.TestIntent) => classified(i, 'deny'),
+    ];
+    const approved = (i: harness.TestIntent) =>
+      createEvent(IntentApprovedV1, { id: uuidv7(), occurredAt: new Date(), intentId: i.intentId, actor: policyActor, data: { reviewId: uuidv7(), intentHash: i.hash, grant: terms, approvers: ['bob'] } });
+    const inOneBatch = closing.map(() => newIntent());
+    const acrossBatches = closing.map(() => newIntent());
+    // Closing and (replayed or forged) approving events in one batch, and in later batches.
+    await h.publisher.publishAll(inOneBatch.flatMap((i, n) => [submitted(i), closing[n]!(i), approved(i)]));
+    await h.publisher.publishAll(acrossBatches.flatMap((i, n) => [submitted(i), closing[n]!(i)]));
+    await expectEventually(async () => {
+      const r = await h.sql.query('SELECT count(*)::int AS n FROM broker.closed_intents WHERE intent_id = ANY($1::uuid[])', [acrossBatches.map((i) => i.intentId)]);
+      expect(r.rows[0].n).toBe(closing.length);
+    });
+    await h.publisher.publishAll(acrossBatches.flatMap((i) => [approved(i), classified(i, 'allow')]));
+    const control = await allowedIntent(); // published last: once it has its grant, everything before was handled
+    expect(await grantRow(control.intentId)).toBeDefined();
+    for (const i of [...inOneBatch, ...acrossBatches]) expect(await grantRow(i.intentId)).toBeUndefined();
+    const closed = await h.sql.query('SELECT reason FROM broker.closed_intents WHERE intent_id = ANY($1::uuid[]) ORDER BY reason', [inOneBatch.map((i) => i.intentId)]);
+    expect(closed.rows.map((r) => r['reason'])).toEqual(['denied', 'expired', 'rejected', 'withdrawn']);
+    expect(h.logLines.some((l) => l.includes(acrossBatches[0]!.intentId) && l.includes('already rejected, expired, withdrawn or denied'))).toBe(true);
+  });
+
+  it('loses nothing when broker restarts between claim and redeem', async () => {
+    const i = await allowedIntent();
+    const grant = (await claim(i.intentId)).body['grant'] as string;
+    await h.restart();
+    const res = await post('/v1/grants/redeem', { grant, audience: 'db-proxy' });
+    expect([res.status, res.body['intentId']]).toEqual([200, i.intentId]);
+    expect((await post('/v1/grants/redeem', { grant, audience: 'db-proxy' })).body['error'].code).toBe('GRANT_ALREADY_USED');
+    await expectEventually(async () => {
+      const types = (await streamEvents()).filter((m) => m.event.intentId === i.intentId).map((m) => m.event.type);
+      expect(types).toEqual(['intent.submitted', 'intent.classified', 'grant.issued', 'grant.claimed', 'grant.redeemed']);
     });
   });
 
   it('never lets a grant reach the stream, the database or the logs', async () => {
     expect(minted.length).toBeGreaterThanOrEqual(4);
     await expectEventually(async () => {
-      const r = await sql.query('SELECT count(*)::int AS n FROM broker.outbox WHERE published_at IS NULL');
+      const r = await h.sql.query('SELECT count(*)::int AS n FROM broker.outbox WHERE published_at IS NULL');
       expect(r.rows[0].n).toBe(0);
     });
     const messages = await streamEvents();
     expect(messages.some((m) => m.event.type === 'grant.claimed')).toBe(true);
-    const tables = await sql.query(
+    const tables = await h.sql.query(
       `SELECT table_schema, table_name FROM information_schema.tables
        WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
     );
-    const logs = logLines.join('');
+    const logs = h.logLines.join('');
     for (const token of minted) {
       const signature = token.split('.')[2]!;
       for (const m of messages) {
         expect(m.raw.includes(signature) || m.headers.includes(signature)).toBe(false);
       }
       for (const t of tables.rows as Array<{ table_schema: string; table_name: string }>) {
-        const hit = await sql.query(`SELECT count(*)::int AS n FROM "${t.table_schema}"."${t.table_name}" x WHERE strpos(x::text, $1) > 0`, [signature]);
+        const hit = await h.sql.query(`SELECT count(*)::int AS n FROM "${t.table_schema}"."${t.table_name}" x WHERE strpos(x::text, $1) > 0`, [signature]);
         expect(hit.rows[0].n, `${t.table_schema}.${t.table_name}`).toBe(0);
       }
       expect(logs.includes(signature)).toBe(false);

@@ -20,18 +20,21 @@ import { JwksController } from './jwks/jwks.controller.js';
 import { RedeemGrantController } from './redeem-grant/redeem-grant.controller.js';
 import { RedeemGrant } from './redeem-grant/redeem-grant.use-case.js';
 import { BackgroundJobs } from './sweep-expired-grants/background-jobs.js';
+import { CredentialProviders } from '../credentials/credential-providers.js';
+import { CredentialStore } from '../credentials/credential-store.js';
+import { CredentialsModule } from '../credentials/credentials.module.js';
+import { ReleaseCredentials } from '../credentials/release-credentials/release-credentials.use-case.js';
+import { KeysModule } from '../keys/keys.module.js';
+import { SigningKeys } from '../keys/signing-keys.js';
 import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.use-case.js';
 
 // Use cases are plain classes wired here, so they carry no framework code and tests build them directly.
 @Module({
+  imports: [KeysModule, CredentialsModule],
   controllers: [IntentEventsController, ClaimGrantController, RedeemGrantController, JwksController],
   providers: [
     { provide: JtiSource, useClass: JtiSource },
-    {
-      provide: GrantKeys,
-      inject: [BROKER_CONFIG],
-      useFactory: (cfg: BrokerConfig) => GrantKeys.fromFile(cfg.BROKER_SIGNING_KEY_FILE),
-    },
+    { provide: GrantKeys, inject: [SigningKeys], useFactory: (k: SigningKeys) => new GrantKeys(k) },
     {
       provide: TokenVerifier,
       inject: [BROKER_CONFIG],
@@ -56,12 +59,12 @@ import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.
     },
     {
       provide: ClaimGrant,
-      inject: [GrantStore, GrantKeys, GrantEvents, OutboxRelay, Clock],
+      inject: [GrantStore, GrantKeys, CredentialProviders, GrantEvents, OutboxRelay, Clock, LOGGER],
       useFactory: (...deps: ConstructorParameters<typeof ClaimGrant>) => new ClaimGrant(...deps),
     },
     {
       provide: RedeemGrant,
-      inject: [GrantStore, GrantKeys, GrantEvents, OutboxRelay, Clock],
+      inject: [GrantStore, CredentialStore, CredentialProviders, GrantKeys, GrantEvents, OutboxRelay, Clock],
       useFactory: (...deps: ConstructorParameters<typeof RedeemGrant>) => new RedeemGrant(...deps),
     },
     {
@@ -71,9 +74,13 @@ import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.
     },
     {
       provide: BackgroundJobs,
-      inject: [SweepExpiredGrants, OutboxRelay, BROKER_CONFIG, LOGGER],
-      useFactory: (s: SweepExpiredGrants, r: OutboxRelay, cfg: BrokerConfig, l: Logger) =>
-        new BackgroundJobs(s, r, { sweepMs: cfg.BROKER_SWEEP_INTERVAL_MS, outboxMs: cfg.BROKER_OUTBOX_INTERVAL_MS }, l),
+      inject: [SweepExpiredGrants, ReleaseCredentials, OutboxRelay, BROKER_CONFIG, LOGGER],
+      useFactory: (s: SweepExpiredGrants, c: ReleaseCredentials, r: OutboxRelay, cfg: BrokerConfig, l: Logger) =>
+        new BackgroundJobs(
+          { sweep: s, credentials: c, relay: r },
+          { sweepMs: cfg.BROKER_SWEEP_INTERVAL_MS, credentialMs: cfg.BROKER_CREDENTIAL_INTERVAL_MS, outboxMs: cfg.BROKER_OUTBOX_INTERVAL_MS },
+          l,
+        ),
     },
   ],
 })

@@ -7,6 +7,7 @@ import { SlackChannel, SLACK_CHANNEL } from '../channels/slack/slack.channel.js'
 import { formatMessageRef, formatSlackUser, type SlackUser } from '../channels/slack/slack-refs.js';
 import type { Secret } from '../channels/slack/secret.js';
 import { DeliveryStore } from '../delivery/delivery-store.js';
+import { DIRECTORY_UNAVAILABLE_TEXT, DirectoryUnavailableError } from '../directory/directory.js';
 import { NotifierError } from '../errors/notifier-error.js';
 import { SLACK_SIGNING_SECRET } from '../tokens.js';
 import { parseButtonValue, parseInteraction, type BlockActions, type ViewSubmission } from './interaction-payload.js';
@@ -60,7 +61,19 @@ export class HandleSlackInteraction {
       if (channel && ts) this.tell(formatMessageRef({ channel, ts }), from, NO_LONGER_VALID);
       return {};
     }
-    if (action.action_id === APPROVE_ACTION) {
+    try {
+      return await this.vote(p, action.action_id, action.value, delivery, from);
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError)) throw error;
+      // Neither cast nor refused (the directory logged why): the person may click again.
+      const ref = delivery.externalRef ?? formatMessageRef({ channel: p.container?.channel_id ?? p.channel?.id ?? '', ts: p.container?.message_ts ?? '' });
+      this.tell(ref, from, DIRECTORY_UNAVAILABLE_TEXT);
+      return {};
+    }
+  }
+
+  private async vote(p: BlockActions, actionId: string, buttonValue: string | undefined, delivery: { reviewId: string; intentId: string }, from: SlackUser): Promise<InteractionAnswer> {
+    if (actionId === APPROVE_ACTION) {
       await this.votes.submit({ reviewId: delivery.reviewId, intentId: delivery.intentId, decision: 'approve', from });
       return {};
     }
@@ -70,7 +83,7 @@ export class HandleSlackInteraction {
       await this.votes.submit({ reviewId: delivery.reviewId, intentId: delivery.intentId, decision: 'reject', from });
       return {};
     }
-    const value = action.value ?? '';
+    const value = buttonValue ?? '';
     this.background.run('open reject dialog', () => this.openRejectDialog(p.trigger_id, value, delivery.reviewId), {
       reviewId: delivery.reviewId,
     });
@@ -83,7 +96,13 @@ export class HandleSlackInteraction {
     if (!delivery) return { body: { response_action: 'errors', errors: { [REASON_BLOCK]: NO_LONGER_VALID } } };
     const reason = p.view.state.values[REASON_BLOCK]?.[REASON_ACTION]?.value?.trim() ?? '';
     if (reason.length === 0) return { body: { response_action: 'errors', errors: { [REASON_BLOCK]: 'A reason is required.' } } };
-    await this.votes.submit({ reviewId: delivery.reviewId, intentId: delivery.intentId, decision: 'reject', reason, from: slackUserOf(p) });
+    try {
+      await this.votes.submit({ reviewId: delivery.reviewId, intentId: delivery.intentId, decision: 'reject', reason, from: slackUserOf(p) });
+    } catch (error) {
+      // The modal stays open with the reason typed: submitting again retries.
+      if (error instanceof DirectoryUnavailableError) return { body: { response_action: 'errors', errors: { [REASON_BLOCK]: DIRECTORY_UNAVAILABLE_TEXT } } };
+      throw error;
+    }
     return {};
   }
 

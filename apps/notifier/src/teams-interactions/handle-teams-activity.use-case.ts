@@ -3,6 +3,7 @@ import { BackgroundTasks } from '../background-tasks.js';
 import { ADAPTIVE_CARD_TYPE, noteCard, type AdaptiveCard } from '../channels/teams/review-card.js';
 import { TeamsChannel, TEAMS_CHANNEL } from '../channels/teams/teams.channel.js';
 import { DeliveryStore } from '../delivery/delivery-store.js';
+import { DIRECTORY_UNAVAILABLE_TEXT, DirectoryUnavailableError } from '../directory/directory.js';
 import { NotifierError } from '../errors/notifier-error.js';
 import { TEAMS_TOKEN_VERIFIER } from '../tokens.js';
 import { TeamsActivityGuard } from './activity-guard.js';
@@ -68,14 +69,22 @@ export class HandleTeamsActivity {
       if (click.via === 'execute') return { body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: REASON_REQUIRED } } };
       return this.problem(activity, click, 'Reason required', REASON_REQUIRED, delivery.externalRef);
     }
-    const result = await this.votes.submit({
-      reviewId: delivery.reviewId,
-      intentId: delivery.intentId,
-      decision: v.decision,
-      ...(v.reason ? { reason: v.reason } : {}),
-      // Without an Entra object id (guests of some kinds, other channels) the account maps to nobody.
-      from: { tenant: tenantOf(activity) ?? 'unknown', aadObjectId: activity.from.aadObjectId ?? activity.from.id.slice(0, 128) },
-    });
+    let result;
+    try {
+      result = await this.votes.submit({
+        reviewId: delivery.reviewId,
+        intentId: delivery.intentId,
+        decision: v.decision,
+        ...(v.reason ? { reason: v.reason } : {}),
+        // Without an Entra object id (guests of some kinds, other channels) the account maps to nobody.
+        from: { tenant: tenantOf(activity) ?? 'unknown', aadObjectId: activity.from.aadObjectId ?? activity.from.id.slice(0, 128) },
+      });
+    } catch (error) {
+      if (!(error instanceof DirectoryUnavailableError)) throw error;
+      // Neither cast nor refused (the directory logged why): a retry of this activity must get through.
+      await this.guard.forget(activity.id);
+      return this.problem(activity, click, 'Directory unavailable', DIRECTORY_UNAVAILABLE_TEXT, delivery.externalRef);
+    }
     if (!result.cast) return this.problem(activity, click, 'Your vote cannot count', `Your vote did not count: ${result.reason} (NOT_MAPPED).`, delivery.externalRef);
     if (click.via === 'submit') return {};
     const what = v.decision === 'approve' ? 'approval' : 'rejection';

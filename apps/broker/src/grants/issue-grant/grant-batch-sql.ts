@@ -4,6 +4,8 @@ import type { IntentRecord, NewGrant } from '../grant-store.js';
 
 export type PlannedGrant = Pick<NewGrant, 'id' | 'intentId' | 'jti' | 'intentHash' | 'audience' | 'claimBy' | 'useTtlSeconds'> & {
   eventId: string;
+  /** Index of the allowing event in the batch, to tell whether a closing event came before it. */
+  position: number;
   /** grant.issued to store and publish if, and only if, this grant is inserted. */
   issued: CountersignEvent;
 };
@@ -11,6 +13,8 @@ export type PlannedGrant = Pick<NewGrant, 'id' | 'intentId' | 'jti' | 'intentHas
 export interface BatchResult {
   /** Event id → events to publish, for every event of the batch this statement saw as marked (by it or before). */
   outgoing: Map<string, CountersignEvent[]>;
+  /** Allowing events for an intent closed before them (rejected, expired, withdrawn, denied): marked, no grant. */
+  closed: Set<string>;
   /** Allowing events whose intent is neither in the batch nor recorded: not marked, to be retried. */
   early: Set<string>;
   /** Allowing events whose intent is recorded (or in the batch) with another hash: marked, no grant. */
@@ -25,6 +29,8 @@ export interface BatchWrite {
   records: ReadonlyArray<{ eventId: string; record: IntentRecord }>;
   /** In stream order; the first grant per intent among the unprocessed events is tried. */
   grants: readonly PlannedGrant[];
+  /** Events that close an intent for good; the first per intent is recorded. */
+  closures: ReadonlyArray<{ eventId: string; intentId: string; reason: string; position: number }>;
 }
 
 /**
@@ -41,23 +47,39 @@ export interface BatchWrite {
  * Work is skipped for markers visible in the snapshot; for a twin that commits concurrently, the
  * unique indexes (grants.intent_id, intents.intent_id, processed_events.event_id) make the late one
  * wait and then write nothing. Rows go in sorted by key so that overlapping batches lock in one order.
+ *
+ * Closing events (rejected, expired, withdrawn, denied) are recorded in broker.closed_intents; an
+ * allowing event behind one (recorded before, or at an earlier position of this batch) is marked
+ * without a grant and reported as `closed`, never as early.
  */
 export async function writeBatch(db: pg.Pool, w: BatchWrite): Promise<BatchResult> {
-  const { rows } = await db.query<{ event_id: string; outgoing: CountersignEvent[] | null; kind: 'out' | 'early' | 'mismatch' }>(
+  const { rows } = await db.query<{ event_id: string; outgoing: CountersignEvent[] | null; kind: 'out' | 'early' | 'mismatch' | 'closed' }>(
     `WITH rec_all AS (
        SELECT * FROM
-         unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[]) WITH ORDINALITY
-           AS r(event_id, intent_id, intent_hash, requester_subject, requester_issuer, action, resource, ord)
+         unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[],
+           $19::jsonb[]) WITH ORDINALITY
+           AS r(event_id, intent_id, intent_hash, requester_subject, requester_issuer, action, resource, args, ord)
      ),
      cmd_all AS (
        SELECT * FROM
-         unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::text[], $16::timestamptz[], $17::int[], $18::jsonb[])
-           WITH ORDINALITY AS c(event_id, id, intent_id, jti, intent_hash, audience, claim_by, use_ttl_seconds, issued, ord)
+         unnest($10::uuid[], $11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::text[], $16::timestamptz[], $17::int[], $18::jsonb[],
+           $20::int[])
+           WITH ORDINALITY AS c(event_id, id, intent_id, jti, intent_hash, audience, claim_by, use_ttl_seconds, issued, pos, ord)
+     ),
+     clo_all AS (
+       SELECT * FROM unnest($21::uuid[], $22::uuid[], $23::text[], $24::int[]) AS x(event_id, intent_id, reason, pos)
+     ),
+     -- Allowing events behind a closing one (recorded before, or earlier in this batch) make no grant.
+     shut AS (
+       SELECT c.event_id FROM cmd_all c
+       WHERE EXISTS (SELECT 1 FROM broker.closed_intents x WHERE x.intent_id = c.intent_id)
+          OR EXISTS (SELECT 1 FROM clo_all x WHERE x.intent_id = c.intent_id AND x.pos < c.pos)
      ),
      early AS (
        SELECT c.event_id FROM cmd_all c
        WHERE NOT EXISTS (SELECT 1 FROM rec_all r WHERE r.intent_id = c.intent_id)
          AND NOT EXISTS (SELECT 1 FROM broker.intents i WHERE i.intent_id = c.intent_id)
+         AND c.event_id NOT IN (SELECT event_id FROM shut)
      ),
      ev AS (
        SELECT DISTINCT event_id FROM unnest($1::uuid[]) AS t(event_id) WHERE event_id NOT IN (SELECT event_id FROM early)
@@ -71,13 +93,24 @@ export async function writeBatch(db: pg.Pool, w: BatchWrite): Promise<BatchResul
        ORDER BY r.intent_id, r.ord
      ),
      ins_intents AS (
-       INSERT INTO broker.intents (intent_id, intent_hash, requester_subject, requester_issuer, action, resource)
-       SELECT intent_id, intent_hash, requester_subject, requester_issuer, action, resource FROM rec ORDER BY intent_id
+       INSERT INTO broker.intents (intent_id, intent_hash, requester_subject, requester_issuer, action, resource, args)
+       SELECT intent_id, intent_hash, requester_subject, requester_issuer, action, resource, args FROM rec ORDER BY intent_id
+       ON CONFLICT (intent_id) DO NOTHING
+     ),
+     clo AS (
+       SELECT DISTINCT ON (x.intent_id) x.* FROM clo_all x
+       WHERE x.event_id IN (SELECT event_id FROM ev) AND x.event_id NOT IN (SELECT event_id FROM seen)
+       ORDER BY x.intent_id, x.pos
+     ),
+     ins_closed AS (
+       INSERT INTO broker.closed_intents (intent_id, reason, event_id)
+       SELECT intent_id, reason, event_id FROM clo ORDER BY intent_id
        ON CONFLICT (intent_id) DO NOTHING
      ),
      cmd AS (
        SELECT DISTINCT ON (c.intent_id) c.* FROM cmd_all c
        WHERE c.event_id IN (SELECT event_id FROM ev) AND c.event_id NOT IN (SELECT event_id FROM seen)
+         AND c.event_id NOT IN (SELECT event_id FROM shut)
        ORDER BY c.intent_id, c.ord
      ),
      known AS (
@@ -112,6 +145,9 @@ export async function writeBatch(db: pg.Pool, w: BatchWrite): Promise<BatchResul
      UNION ALL
      SELECT event_id::text, NULL, 'early' FROM early
      UNION ALL
+     SELECT event_id::text, NULL, 'closed' FROM shut
+     WHERE event_id IN (SELECT event_id FROM ev) AND event_id NOT IN (SELECT event_id FROM seen)
+     UNION ALL
      -- Only why no grant: the join above already skips them. The first recorded hash wins, as for the grant.
      SELECT c.event_id::text, NULL, 'mismatch' FROM cmd_all c
      WHERE c.event_id IN (SELECT event_id FROM ev)
@@ -137,11 +173,18 @@ export async function writeBatch(db: pg.Pool, w: BatchWrite): Promise<BatchResul
       w.grants.map((g) => g.claimBy.toISOString()),
       w.grants.map((g) => g.useTtlSeconds),
       w.grants.map((g) => JSON.stringify(g.issued)),
+      w.records.map((r) => JSON.stringify(r.record.args)),
+      w.grants.map((g) => g.position),
+      w.closures.map((c) => c.eventId),
+      w.closures.map((c) => c.intentId),
+      w.closures.map((c) => c.reason),
+      w.closures.map((c) => c.position),
     ],
   );
-  const result: BatchResult = { outgoing: new Map(), early: new Set(), mismatched: new Set() };
+  const result: BatchResult = { outgoing: new Map(), closed: new Set(), early: new Set(), mismatched: new Set() };
   for (const r of rows) {
     if (r.kind === 'early') result.early.add(r.event_id);
+    else if (r.kind === 'closed') result.closed.add(r.event_id);
     else if (r.kind === 'mismatch') result.mismatched.add(r.event_id);
     else result.outgoing.set(r.event_id, r.outgoing ?? []);
   }

@@ -4,11 +4,9 @@ import { RetryLaterError, type EventPublisher } from '@countersign/platform/nats
 import type { Clock, IdGenerator } from '@countersign/platform/runtime';
 import type pg from 'pg';
 import type { GrantEvents } from '../grant-events.js';
-import type { IntentRecord } from '../grant-store.js';
 import type { JtiSource } from '../jti-source.js';
 import { storedOutgoing, writeBatch, type PlannedGrant } from './grant-batch-sql.js';
-import type { IssueGrantCommand } from './issue-grant.command.js';
-import { planIntentBatch } from './plan-intent-batch.js';
+import { planIntentBatch, type IntentBatchPlan } from './plan-intent-batch.js';
 
 export const BROKER_CONSUMER = 'broker';
 /** How long to wait for intent.submitted when an allowing event overtook it. */
@@ -40,9 +38,11 @@ export class IssueGrants {
     for (const i of plan.ignored) this.logger[i.level]({ eventId: i.eventId, intentId: i.intentId, reason: i.reason }, 'no grant');
     if (batch.length === 0) return;
 
-    const { outgoing, early, mismatched } = await this.write(batch, plan.records, plan.commands);
+    const { outgoing, early, mismatched, closed } = await this.write(batch, plan);
     for (const c of plan.commands) {
-      if (mismatched.has(c.eventId.toLowerCase())) {
+      if (closed.has(c.eventId.toLowerCase())) {
+        this.logger.warn({ eventId: c.eventId, intentId: c.intentId }, 'allowing event for an intent already rejected, expired, withdrawn or denied; no grant');
+      } else if (mismatched.has(c.eventId.toLowerCase())) {
         this.logger.error({ eventId: c.eventId, intentId: c.intentId }, 'allowing event names another intent hash than the submitted intent; no grant');
       }
     }
@@ -57,9 +57,8 @@ export class IssueGrants {
   /** Writes the batch; returns the events to publish in stream order (each event id's once) and the early ones. */
   private async write(
     events: readonly CountersignEvent[],
-    records: ReadonlyArray<{ eventId: string; record: IntentRecord }>,
-    commands: readonly IssueGrantCommand[],
-  ): Promise<{ outgoing: CountersignEvent[]; early: Set<string>; mismatched: Set<string> }> {
+    { records, commands, closures }: Pick<IntentBatchPlan, 'records' | 'commands' | 'closures'>,
+  ): Promise<{ outgoing: CountersignEvent[]; early: Set<string>; mismatched: Set<string>; closed: Set<string> }> {
     // Postgres prints uuids in lower case; the contracts accept either, so compare on one form.
     const norm = (id: string) => id.toLowerCase();
     const eventIds = [...new Set(events.map((e) => norm(e.id)))];
@@ -68,6 +67,7 @@ export class IssueGrants {
     const grants: PlannedGrant[] = commands.map((c) => {
       const g = {
         eventId: norm(c.eventId),
+        position: c.position,
         id: this.ids.next(),
         jti: this.jtis.next(),
         intentId: c.intentId,
@@ -78,12 +78,18 @@ export class IssueGrants {
       };
       return { ...g, issued: this.events.issued(g, c.eventId) };
     });
-    const input = { consumer: BROKER_CONSUMER, eventIds, records: records.map((r) => ({ ...r, eventId: norm(r.eventId) })), grants };
-    const { outgoing: written, early, mismatched } = await retryOnDeadlock(() => writeBatch(this.pool, input));
+    const input = {
+      consumer: BROKER_CONSUMER,
+      eventIds,
+      records: records.map((r) => ({ ...r, eventId: norm(r.eventId) })),
+      grants,
+      closures: closures.map((c) => ({ ...c, eventId: norm(c.eventId) })),
+    };
+    const { outgoing: written, early, mismatched, closed } = await retryOnDeadlock(() => writeBatch(this.pool, input));
     const ready = eventIds.filter((id) => !early.has(id));
     const missing = ready.filter((id) => !written.has(id));
     const stored = missing.length > 0 ? await storedOutgoing(this.pool, missing) : new Map<string, CountersignEvent[]>();
-    return { outgoing: ready.flatMap((id) => written.get(id) ?? stored.get(id) ?? []), early, mismatched };
+    return { outgoing: ready.flatMap((id) => written.get(id) ?? stored.get(id) ?? []), early, mismatched, closed };
   }
 }
 

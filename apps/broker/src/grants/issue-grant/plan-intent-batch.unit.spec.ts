@@ -1,4 +1,4 @@
-import { createEvent, IntentApprovedV1, IntentClassifiedV1, IntentSubmittedV1, type Intent } from '@countersign/contracts';
+import { createEvent, IntentApprovedV1, IntentClassifiedV1, IntentRejectedV1, IntentSubmittedV1, type Intent } from '@countersign/contracts';
 import { intentHash } from '@countersign/domain';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ const actor = { kind: 'service' as const, id: 'policy' };
 const intent: Intent = {
   action: 'db.export',
   resource: { kind: 'db', id: 'customers', env: 'prod', tags: [] },
-  args: {},
+  args: { table: 'customers' },
   justification: 'test',
   requester: { kind: 'pipeline', subject: 'ci-deployer', issuer: 'urn:test', groups: [] },
 };
@@ -36,18 +36,26 @@ describe('planIntentBatch', () => {
       id: uuidv7(), occurredAt: new Date(), intentId: b, actor,
       data: { reviewId: uuidv7(), intentHash: hash, grant: terms, approvers: ['alice'] },
     });
-    const plan = planIntentBatch([ok, forged, orphan, allow, deny, approved]);
+    const rejected = createEvent(IntentRejectedV1, { id: uuidv7(), occurredAt: new Date(), intentId: b, actor, data: { reviewId: uuidv7(), intentHash: hash } });
+    const plan = planIntentBatch([ok, forged, orphan, allow, deny, approved, rejected]);
     expect(plan.records).toEqual([
-      { eventId: ok.id, record: { intentId: a, intentHash: hash, requesterSubject: 'ci-deployer', requesterIssuer: 'urn:test', action: 'db.export', resource: intent.resource } },
+      {
+        eventId: ok.id,
+        record: { intentId: a, intentHash: hash, requesterSubject: 'ci-deployer', requesterIssuer: 'urn:test', action: 'db.export', resource: intent.resource, args: { table: 'customers' } },
+      },
     ]);
     expect(plan.commands).toEqual([
-      { eventId: allow.id, intentId: a, intentHash: hash, terms },
-      { eventId: approved.id, intentId: b, intentHash: hash, terms },
+      { eventId: allow.id, intentId: a, intentHash: hash, terms, position: 3 },
+      { eventId: approved.id, intentId: b, intentHash: hash, terms, position: 5 },
+    ]);
+    // A deny or a rejection closes the intent for good; the statement keeps grants behind them from being issued.
+    expect(plan.closures).toEqual([
+      { eventId: deny.id, intentId: b, reason: 'denied', position: 4 },
+      { eventId: rejected.id, intentId: b, reason: 'rejected', position: 6 },
     ]);
     expect(plan.ignored.map((i) => [i.eventId, i.level])).toEqual([
       [forged.id, 'error'],
       [orphan.id, 'error'],
-      [deny.id, 'debug'],
     ]);
   });
 

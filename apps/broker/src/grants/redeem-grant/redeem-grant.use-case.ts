@@ -1,23 +1,28 @@
-import type { Resource } from '@countersign/contracts';
+import type { RedeemedGrantResponse } from '@countersign/contracts';
 import { sha256Hex } from '@countersign/platform/crypto';
 import type { Clock } from '@countersign/platform/runtime';
+import { CredentialError } from '../../credentials/credential-provider.js';
+import type { CredentialProviders } from '../../credentials/credential-providers.js';
+import type { CredentialRow, CredentialStore } from '../../credentials/credential-store.js';
 import type { OutboxRelay } from '../../outbox/outbox-relay.js';
-import { type BrokerError, Errors } from '../errors.js';
+import { type BrokerError, Errors, fromCredentialError } from '../errors.js';
 import type { GrantEvents } from '../grant-events.js';
 import type { GrantKeys } from '../grant-keys.js';
-import type { GrantRow, GrantStore } from '../grant-store.js';
+import type { Db, GrantRow, GrantStore } from '../grant-store.js';
+import { mismatchedClaim } from './grant-binding.js';
 
-export interface RedeemedGrant {
-  intentId: string;
-  action: string;
-  resource: Resource;
-  intentHash: string;
-}
+export type RedeemedGrant = RedeemedGrantResponse;
 
-/** The target presents a grant; it is good exactly once, for its audience, before it expires. */
+/**
+ * The target (or the requester, for a credential the broker enables) presents a grant; it is good
+ * exactly once, for its audience, before it expires. A credential minted at claim is enabled by the
+ * one redeem that wins, in the same transaction.
+ */
 export class RedeemGrant {
   constructor(
     private readonly store: GrantStore,
+    private readonly credentials: CredentialStore,
+    private readonly providers: CredentialProviders,
     private readonly keys: GrantKeys,
     private readonly events: GrantEvents,
     private readonly relay: OutboxRelay,
@@ -26,19 +31,35 @@ export class RedeemGrant {
 
   async execute(grant: string, audience: string): Promise<RedeemedGrant> {
     const now = this.clock.now();
-    const claims = await this.keys.verify(grant, audience, now);
+    const { claims, kid } = await this.keys.verify(grant, audience, now);
     const row = await this.store.findByJti(claims.jti);
-    if (!row || row.intentId !== claims.intent_id || row.intentHash !== claims.intent_hash) {
-      throw Errors.invalid('unknown grant');
-    }
+    if (!row) throw Errors.invalid('unknown grant');
+    const mismatch = mismatchedClaim(claims, kid, row);
+    if (mismatch !== undefined) throw Errors.invalid(`${mismatch} does not match the grant issued`);
     const tokenSha256 = sha256Hex(grant);
     const event = this.events.redeemed(row, audience);
-    if (!(await this.store.redeem({ jti: row.jti, tokenSha256, now, event }))) {
+    const credential = await this.credentials.findByGrant(row.id);
+    const enable = credential?.state === 'minted' ? (tx: Db) => this.enable(tx, row, credential, now) : undefined;
+    let won: boolean;
+    try {
+      won = await this.store.redeem({ jti: row.jti, tokenSha256, now, event }, enable);
+    } catch (error) {
+      throw fromCredentialError(error);
+    }
+    if (!won) {
       const current = (await this.store.findByJti(row.jti)) ?? row;
       throw whyNotRedeemable(current, tokenSha256, now);
     }
     await this.relay.publish([event]);
     return { intentId: row.intentId, action: row.action, resource: row.resource, intentHash: row.intentHash };
+  }
+
+  private async enable(tx: Db, row: GrantRow, credential: CredentialRow, now: Date): Promise<void> {
+    const provider = this.providers.kind(credential.kind);
+    if (!provider) throw new CredentialError('unavailable', `no credential provider of kind ${credential.kind} is configured`);
+    const expiresAt = row.expiresAt ?? now;
+    const window = provider.activate ? await provider.activate(credential.handle, { now, expiresAt }) : { startBy: expiresAt, endBy: expiresAt };
+    await this.credentials.activate(tx, row.id, window, now);
   }
 }
 

@@ -1,35 +1,47 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from '@countersign/platform/logging';
+import type { ReleaseCredentials } from '../../credentials/release-credentials/release-credentials.use-case.js';
 import type { OutboxRelay } from '../../outbox/outbox-relay.js';
 import type { SweepExpiredGrants } from './sweep-expired-grants.use-case.js';
 
 export interface BackgroundJobIntervals {
   sweepMs: number;
+  credentialMs: number;
   outboxMs: number;
 }
 
+export interface Jobs {
+  sweep: SweepExpiredGrants;
+  credentials: ReleaseCredentials;
+  relay: OutboxRelay;
+}
+
 /**
- * Runs the sweeper and the outbox relay on timers. Each job never overlaps itself; a failure is
- * logged and the next tick tries again (both jobs are idempotent and safe across copies of broker).
+ * Runs the sweeper, the credential release and the outbox relay on timers. Each job never overlaps
+ * itself; a failure is logged and the next tick tries again (every job is idempotent and safe across
+ * copies of broker).
  */
 export class BackgroundJobs implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly running = new Set<Promise<unknown>>();
 
   constructor(
-    private readonly sweep: SweepExpiredGrants,
-    private readonly relay: OutboxRelay,
+    private readonly jobs: Jobs,
     private readonly intervals: BackgroundJobIntervals,
     private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
     this.every(this.intervals.sweepMs, 'grant sweep', async () => {
-      const expired = await this.sweep.execute();
+      const expired = await this.jobs.sweep.execute();
       if (expired > 0) this.logger.info({ expired }, 'grants expired');
     });
+    // Each removal is logged by the use case; a count adds nothing.
+    this.every(this.intervals.credentialMs, 'credential release', async () => {
+      await this.jobs.credentials.execute();
+    });
     this.every(this.intervals.outboxMs, 'outbox relay', async () => {
-      const published = await this.relay.flushPending(this.intervals.outboxMs);
+      const published = await this.jobs.relay.flushPending(this.intervals.outboxMs);
       if (published > 0) this.logger.info({ published }, 'outbox events republished');
     });
   }
