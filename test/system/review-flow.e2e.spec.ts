@@ -138,6 +138,27 @@ describe('a review approved in Slack', () => {
       expect(final).toBeDefined();
       expect(JSON.stringify(final!.args['blocks'])).not.toContain('countersign_approve');
     });
+
+    // A third approver clicks the same button later (a stale client, a forwarded message): the click is
+    // verified and becomes a vote, policy refuses it as decided, the person is told privately, and
+    // nothing else happens: still one grant, still approved by bob and erin.
+    expect(await click('U0DANA', value)).toBe(200);
+    const refused = await expectEventually(async () => {
+      const trail = await call<{ events: Array<{ type: string; payload: { data: { code?: string; voter?: { subject: string } } } }> }>(
+        'GET',
+        `${sys.urls.audit}/v1/audit/events?intentId=${intent.id}&limit=100`,
+        { token: auditor },
+      );
+      const found = trail.body.events.filter((e) => e.type === 'review.vote_refused');
+      expect(found).toHaveLength(1);
+      return { found: found[0]!, trail: trail.body.events };
+    });
+    expect(refused.found.payload.data).toMatchObject({ code: 'REVIEW_DECIDED', voter: { subject: 'dana' } });
+    expect(refused.trail.filter((e) => e.type === 'grant.issued')).toHaveLength(1);
+    expect(refused.trail.filter((e) => e.type === 'review.vote_recorded').map((e) => e.payload.data.voter?.subject).sort()).toEqual(['bob', 'erin']);
+    await expectEventually(() =>
+      expect(slack.callsTo('chat.postEphemeral').some((c) => c.args['user'] === 'U0DANA' && String(c.args['text']).includes('REVIEW_DECIDED'))).toBe(true),
+    );
   });
 });
 

@@ -26,10 +26,14 @@ import { UuidV7Generator } from '@countersign/platform/runtime';
 import {
   createTestDatabase,
   newWebhookSecret,
+  startFakeScim,
   startFakeSlack,
   startFakeTeams,
   startFakeWebhook,
   startNatsServer,
+  type FakeScim,
+  type FakeScimGroup,
+  type FakeScimUser,
   type FakeSlack,
   type FakeTeams,
   type FakeWebhook,
@@ -57,6 +61,10 @@ export interface HarnessOptions {
   slack?: boolean;
   teams?: boolean;
   webhook?: boolean;
+  /** users.info answers of the fake Slack: user id → e-mail. */
+  slackUsers?: Record<string, string>;
+  /** Use a fake SCIM server as the directory instead of the directory file (no caching). */
+  scim?: { token: string; issuer: string; users: FakeScimUser[]; groups: FakeScimGroup[] };
 }
 
 export interface Harness {
@@ -68,6 +76,7 @@ export interface Harness {
   slack: FakeSlack | undefined;
   teams: FakeTeams | undefined;
   webhook: FakeWebhook | undefined;
+  scim: FakeScim | undefined;
   webhookSecret: string;
   logLines: string[];
   seen: CountersignEvent[];
@@ -83,13 +92,15 @@ export interface Harness {
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const ids = new UuidV7Generator();
   const webhookSecret = newWebhookSecret();
-  const [nats, db, slack, teams, webhook]: [RunningNats, TestDatabase, FakeSlack | undefined, FakeTeams | undefined, FakeWebhook | undefined] = await Promise.all([
-    startNatsServer(),
-    createTestDatabase(`cs_notifier_${opts.name}`),
-    opts.slack ? startFakeSlack({ token: SLACK_TOKEN }) : undefined,
-    opts.teams ? startFakeTeams({ appId: TEAMS_APP_ID, appPassword: TEAMS_PASSWORD }) : undefined,
-    opts.webhook ? startFakeWebhook({ secret: webhookSecret }) : undefined,
-  ]);
+  const [nats, db, slack, teams, webhook, scim]: [RunningNats, TestDatabase, FakeSlack | undefined, FakeTeams | undefined, FakeWebhook | undefined, FakeScim | undefined] =
+    await Promise.all([
+      startNatsServer(),
+      createTestDatabase(`cs_notifier_${opts.name}`),
+      opts.slack ? startFakeSlack({ token: SLACK_TOKEN, ...(opts.slackUsers ? { users: opts.slackUsers } : {}) }) : undefined,
+      opts.teams ? startFakeTeams({ appId: TEAMS_APP_ID, appPassword: TEAMS_PASSWORD }) : undefined,
+      opts.webhook ? startFakeWebhook({ secret: webhookSecret }) : undefined,
+      opts.scim ? startFakeScim({ token: opts.scim.token, users: opts.scim.users, groups: opts.scim.groups }) : undefined,
+    ]);
   await applyMigrations(db.url);
   const dir = await mkdtemp(join(tmpdir(), `cs-notifier-${opts.name}-`));
   await Promise.all([
@@ -97,6 +108,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     writeFile(join(dir, 'slack-signing'), SLACK_SIGNING_SECRET),
     writeFile(join(dir, 'teams-password'), `${TEAMS_PASSWORD}\n`),
     writeFile(join(dir, 'webhook-secret'), `${webhookSecret}\n`),
+    writeFile(join(dir, 'scim-token'), `${opts.scim?.token ?? ''}\n`),
     writeFile(
       join(dir, 'directory.yaml'),
       `issuer: ${DEV_ISSUER}\npeople:\n` +
@@ -121,7 +133,17 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     DATABASE_URL: db.url,
     PORT: '0',
     LOG_LEVEL: 'debug',
-    NOTIFIER_DIRECTORY_FILE: join(dir, 'directory.yaml'),
+    ...(opts.scim && scim
+      ? {
+          NOTIFIER_DIRECTORY: 'scim',
+          NOTIFIER_SCIM_URL: scim.url,
+          NOTIFIER_SCIM_TOKEN_FILE: join(dir, 'scim-token'),
+          NOTIFIER_DIRECTORY_ISSUER: opts.scim.issuer,
+          // No caching: each click asks SCIM, so an outage is seen at once.
+          NOTIFIER_DIRECTORY_CACHE_MS: '0',
+          NOTIFIER_DIRECTORY_NEGATIVE_CACHE_MS: '0',
+        }
+      : { NOTIFIER_DIRECTORY_FILE: join(dir, 'directory.yaml') }),
     NOTIFIER_RETRY_INTERVAL_MS: '100',
     NOTIFIER_RETRY_BASE_MS: '100',
     NOTIFIER_RETRY_MAX_MS: '400',
@@ -157,6 +179,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     slack,
     teams,
     webhook,
+    scim,
     webhookSecret,
     logLines,
     seen,
@@ -200,7 +223,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       await app.close();
       await nc.drain();
       await sql.end();
-      await Promise.all([slack?.stop(), teams?.stop(), webhook?.stop()]);
+      await Promise.all([slack?.stop(), teams?.stop(), webhook?.stop(), scim?.stop()]);
       await nats.stop();
       await db.drop();
       await rm(dir, { recursive: true, force: true });

@@ -1,162 +1,35 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
-import type { INestApplication } from '@nestjs/common';
-import pg from 'pg';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createEvent,
-  IntentApprovedV1,
-  IntentRejectedV1,
-  ReviewRequestedV1,
-  ReviewVoteRecordedV1,
-  ReviewVoteRefusedV1,
-  SubjectFilters,
-  type CountersignEvent,
-  type EventOf,
-  type Intent,
-} from '@countersign/contracts';
+import { createEvent, IntentApprovedV1, IntentRejectedV1, ReviewRequestedV1, ReviewVoteRecordedV1, ReviewVoteRefusedV1 } from '@countersign/contracts';
 import { DEV_ISSUER } from '@countersign/platform/auth';
-import { applyMigrations } from '@countersign/platform/db';
-import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
-import { UuidV7Generator } from '@countersign/platform/runtime';
-import {
-  createTestDatabase,
-  expectEventually,
-  signSlackRequest,
-  slackInteractionBody,
-  startFakeSlack,
-  startNatsServer,
-  type FakeSlack,
-  type RunningNats,
-  type SlackCall,
-  type TestDatabase,
-} from '@countersign/testing';
-import { createNotifierApp } from './bootstrap.js';
-import { NotifierConfigSchema } from './config.js';
-
-const TOKEN = 'xoxb-fake-0123456789-token';
-const SIGNING_SECRET = 'fake-signing-secret-5d41402abc4b2a76b9719d911017c592';
-const CHANNEL = 'C0REVIEWS';
-const TEAM = 'T0DEMO';
-const ids = new UuidV7Generator();
-const MASKED = '[masked:path:0a1b2c3d4e5f60718293]';
+import { expectEventually, signSlackRequest, slackInteractionBody, type FakeSlack, type SlackCall } from '@countersign/testing';
+import { found, MASKED, one, pause, SLACK_CHANNEL as CHANNEL, SLACK_SIGNING_SECRET as SIGNING_SECRET, SLACK_TEAM as TEAM, SLACK_TOKEN as TOKEN, startHarness, type Harness } from './notifier-harness.spec.js';
 
 type Block = { type: string; elements?: Array<{ action_id?: string; value?: string }> };
 const blocksOf = (call: SlackCall | undefined) => (call?.args['blocks'] ?? []) as Block[];
-/** The single element of a list, failing the test otherwise. */
-function one<T>(items: T[]): T {
-  expect(items).toHaveLength(1);
-  return items[0] as T;
-}
-function found<T>(item: T | undefined): T {
-  expect(item).toBeDefined();
-  return item as T;
-}
 const buttonValue = (call: SlackCall | undefined) => blocksOf(call).find((b) => b.type === 'actions')?.elements?.[0]?.value ?? '';
 
 describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', () => {
-  let nats: RunningNats;
-  let db: TestDatabase;
+  let h: Harness;
   let slack: FakeSlack;
-  let app: INestApplication;
-  let url: string;
-  let nc: NatsConnection;
-  let publisher: EventPublisher;
-  let sql: pg.Pool;
-  let dir: string;
-  const seen: CountersignEvent[] = [];
-  const logLines: string[] = [];
-  const events = <T extends CountersignEvent['type']>(type: T) => seen.filter((e) => e.type === type) as Extract<CountersignEvent, { type: T }>[];
+  const events: Harness['events'] = (type) => h.events(type);
+  const reviewRequested: Harness['reviewRequested'] = (reviewId) => h.reviewRequested(reviewId);
 
   beforeAll(async () => {
-    [nats, db, slack] = await Promise.all([startNatsServer(), createTestDatabase('cs_notifier_slack'), startFakeSlack({ token: TOKEN })]);
-    await applyMigrations(db.url);
-    dir = await mkdtemp(join(tmpdir(), 'cs-notifier-slack-'));
-    await writeFile(join(dir, 'token'), `${TOKEN}\n`);
-    await writeFile(join(dir, 'signing'), SIGNING_SECRET);
-    await writeFile(
-      join(dir, 'directory.yaml'),
-      `issuer: ${DEV_ISSUER}\npeople:\n  - { subject: bob, groups: [security, approvers], slack: [{ team: ${TEAM}, user: U0BOB }] }\n` +
-        `  - { subject: dana, groups: [security, approvers], slack: [{ team: ${TEAM}, user: U0DANA }] }\n`,
-    );
-    sql = new pg.Pool({ connectionString: db.url, max: 2 });
-    nc = await connectNats({ url: nats.url, name: 'notifier-slack-test' });
-    const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-    publisher = new EventPublisher(nc, logger);
-    for (const filter of [SubjectFilters.review, SubjectFilters.intent]) {
-      const sub = nc.subscribe(filter);
-      void (async () => {
-        for await (const m of sub) seen.push(m.json<CountersignEvent>());
-      })();
-    }
-    const config = NotifierConfigSchema.parse({
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      PORT: '0',
-      LOG_LEVEL: 'debug',
-      SLACK_API_URL: slack.apiUrl,
-      SLACK_BOT_TOKEN_FILE: join(dir, 'token'),
-      SLACK_SIGNING_SECRET_FILE: join(dir, 'signing'),
-      SLACK_CHANNEL_ID: CHANNEL,
-      NOTIFIER_DIRECTORY_FILE: join(dir, 'directory.yaml'),
-      NOTIFIER_RETRY_INTERVAL_MS: '100',
-      NOTIFIER_RETRY_BASE_MS: '100',
-      NOTIFIER_RETRY_MAX_MS: '400',
-      SLACK_TIMEOUT_MS: '1000',
-    });
-    app = await createNotifierApp(config, logger);
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
+    h = await startHarness({ name: 'slack', slack: true });
+    slack = found(h.slack);
   });
-
-  afterAll(async () => {
-    await app?.close();
-    await nc?.drain();
-    await sql?.end();
-    await slack?.stop();
-    await nats?.stop();
-    await db?.drop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  function reviewRequested(reviewId = ids.next()): EventOf<typeof ReviewRequestedV1> {
-    const intent: Intent = {
-      action: 'db.export',
-      resource: { kind: 'db', id: 'customers', env: 'prod', tags: [] },
-      args: { query: MASKED, format: 'csv' },
-      justification: 'quarterly churn report',
-      requester: { kind: 'pipeline', subject: 'ci-deployer', issuer: DEV_ISSUER, groups: ['pipelines'], owner: 'alice' },
-    };
-    return createEvent(ReviewRequestedV1, {
-      id: ids.next(),
-      occurredAt: new Date(),
-      intentId: ids.next(),
-      actor: { kind: 'service', id: 'policy' },
-      data: {
-        reviewId,
-        intentHash: 'a'.repeat(64),
-        requirement: { approverGroups: ['security'], quorum: 2, ttlSeconds: 3600 },
-        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
-        intent,
-        masked: [{ path: 'args.query', reason: 'path:args.query' }],
-        ruleIds: ['prod-export'],
-        reasons: ['exports from prod need two security approvers'],
-      },
-    });
-  }
+  afterAll(() => h?.close());
 
   const postsFor = (reviewId: string) => slack.callsTo('chat.postMessage').filter((c) => c.ok && buttonValue(c).startsWith(reviewId));
 
   /** Publishes a review request and waits for its Slack message. */
   async function posted(requested = reviewRequested()): Promise<{ requested: typeof requested; post: SlackCall; value: string }> {
-    await publisher.publish(requested);
+    await h.publisher.publish(requested);
     const post = await expectEventually(() => one(postsFor(requested.data.reviewId)));
     // The fake sees the post before notifier records its answer: wait until the row says delivered.
     await expectEventually(async () => {
-      const { rows } = await sql.query("SELECT status FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId]);
+      const { rows } = await h.sql.query("SELECT status FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId]);
       expect(rows).toEqual([{ status: 'delivered' }]);
     });
     return { requested, post, value: buttonValue(post) };
@@ -175,7 +48,7 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
   }
 
   async function send(body: string, headers: Record<string, string> = signSlackRequest(SIGNING_SECRET, body)) {
-    const res = await fetch(`${url}/v1/slack/interactions`, { method: 'POST', headers, body });
+    const res = await fetch(`${h.url}/v1/slack/interactions`, { method: 'POST', headers, body });
     return { status: res.status, text: await res.text() };
   }
 
@@ -193,7 +66,7 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
       return n;
     });
     expect(notified.every((e) => e.causationId === requested.id && e.intentId === requested.intentId)).toBe(true);
-    const { rows } = await sql.query('SELECT channel, status, external_ref, nonce FROM notifier.deliveries WHERE review_id = $1 ORDER BY channel', [requested.data.reviewId]);
+    const { rows } = await h.sql.query('SELECT channel, status, external_ref, nonce FROM notifier.deliveries WHERE review_id = $1 ORDER BY channel', [requested.data.reviewId]);
     const ts = [...slack.messages.values()].find((m) => JSON.stringify(m.blocks).includes(value))?.ts;
     expect(ts).toBeDefined();
     expect(rows).toEqual([
@@ -204,10 +77,10 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
 
   it('never posts twice for a redelivered review.requested or a second request for the same review', async () => {
     const { requested } = await posted();
-    await jetstream(nc).publish(ReviewRequestedV1.subject, JSON.stringify(requested), { msgID: `${requested.id}-again` });
-    await publisher.publish({ ...reviewRequested(requested.data.reviewId), intentId: requested.intentId });
+    await jetstream(h.nc).publish(ReviewRequestedV1.subject, JSON.stringify(requested), { msgID: `${requested.id}-again` });
+    await h.publisher.publish({ ...reviewRequested(requested.data.reviewId), intentId: requested.intentId });
     await expectEventually(() => expect(events('review.notified').filter((e) => e.data.reviewId === requested.data.reviewId && e.data.channel === 'console').length).toBeGreaterThanOrEqual(2));
-    await new Promise((r) => setTimeout(r, 400));
+    await pause(400);
     expect(postsFor(requested.data.reviewId)).toHaveLength(1);
   });
 
@@ -217,13 +90,13 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
     slack.failNext(1, { kind: 'not_ok', error: 'service_unavailable' }, 'chat.postMessage');
     const requested = reviewRequested();
     const failedBefore = slack.callsTo('chat.postMessage').filter((c) => !c.ok).length;
-    await publisher.publish(requested);
+    await h.publisher.publish(requested);
     await expectEventually(() => expect(events('review.notified').some((e) => e.data.reviewId === requested.data.reviewId && e.data.channel === 'console')).toBe(true));
     await expectEventually(() => expect(postsFor(requested.data.reviewId)).toHaveLength(1));
     expect(slack.callsTo('chat.postMessage').filter((c) => !c.ok).length - failedBefore).toBe(3);
     // Done: idle (no retry scheduled), the failures forgotten.
     await expectEventually(async () => {
-      const { rows } = await sql.query("SELECT status, attempts, last_error, next_attempt_at FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId]);
+      const { rows } = await h.sql.query("SELECT status, attempts, last_error, next_attempt_at FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId]);
       expect(rows).toEqual([{ status: 'delivered', attempts: 0, last_error: null, next_attempt_at: null }]);
     });
     await expectEventually(() => expect(events('review.notified').filter((e) => e.data.reviewId === requested.data.reviewId && e.data.channel === 'slack')).toHaveLength(1));
@@ -261,7 +134,7 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
     const headers = signSlackRequest(SIGNING_SECRET, body);
     expect(await send(body, headers)).toEqual({ status: 200, text: '' });
     expect(await send(body, headers)).toMatchObject({ status: 409, text: expect.stringContaining('REQUEST_REPLAYED') });
-    await new Promise((r) => setTimeout(r, 300));
+    await pause(300);
     expect(events('review.vote_cast').filter((e) => e.data.reviewId === requested.data.reviewId)).toHaveLength(1);
   });
 
@@ -312,25 +185,25 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
     const { requested, value } = await posted();
     // The post is seen by the fake before its answer is recorded: wait for the row to say where it went.
     const ref = await expectEventually(async () => {
-      const row = (await sql.query("SELECT external_ref FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId])).rows[0];
+      const row = (await h.sql.query("SELECT external_ref FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId])).rows[0];
       expect(row?.external_ref).toEqual(expect.any(String));
       return row.external_ref as string;
     });
     const msg = () => found(slack.messages.get(ref));
     expect(JSON.stringify(msg().blocks)).toContain(value);
     const voter = { subject: 'bob', issuer: DEV_ISSUER, groups: ['security'], authMethod: 'slack-signature+directory', channelUser: `${TEAM}/U0BOB` };
-    await publisher.publish(
+    await h.publisher.publish(
       createEvent(ReviewVoteRecordedV1, {
-        id: ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
+        id: h.ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
         data: { reviewId: requested.data.reviewId, intentHash: 'a'.repeat(64), decision: 'approve', voter, channel: 'slack', breakGlass: false, approvals: 1, quorum: 2 },
       }),
     );
     await expectEventually(() => expect(JSON.stringify(msg().blocks)).toContain('Approvals so far: 1 of 2 (`bob`)'));
     expect(JSON.stringify(msg().blocks)).toContain('"type":"actions"');
 
-    await publisher.publish(
+    await h.publisher.publish(
       createEvent(IntentApprovedV1, {
-        id: ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
+        id: h.ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
         data: { reviewId: requested.data.reviewId, intentHash: 'a'.repeat(64), grant: { audience: 'db:customers', claimTtlSeconds: 300, useTtlSeconds: 60 }, approvers: ['bob', 'dana'] },
       }),
     );
@@ -342,16 +215,16 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
     expect(JSON.stringify(last.args['blocks'])).toContain('db/customers');
     // A redelivered outcome changes nothing.
     const updates = msg().updates;
-    await jetstream(nc).publish(IntentApprovedV1.subject, JSON.stringify(events('intent.approved').at(-1)), { msgID: ids.next() });
-    await new Promise((r) => setTimeout(r, 400));
+    await jetstream(h.nc).publish(IntentApprovedV1.subject, JSON.stringify(events('intent.approved').at(-1)), { msgID: h.ids.next() });
+    await pause(400);
     expect(msg().updates).toBe(updates);
   });
 
   it('tells a mapped voter privately why policy refused their vote', async () => {
     const { requested } = await posted();
-    await publisher.publish(
+    await h.publisher.publish(
       createEvent(ReviewVoteRefusedV1, {
-        id: ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
+        id: h.ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
         data: {
           reviewId: requested.data.reviewId, decision: 'approve', channel: 'slack', code: 'OWNER_APPROVAL', reason: 'you own the requesting pipeline',
           voter: { subject: 'bob', issuer: DEV_ISSUER, groups: ['security'], authMethod: 'slack-signature+directory', channelUser: `${TEAM}/U0BOB` },
@@ -370,16 +243,16 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
   it('does not post a review that was decided while Slack was down', async () => {
     slack.failNext(50, { kind: 'http500' }, 'chat.postMessage');
     const requested = reviewRequested();
-    await publisher.publish(requested);
+    await h.publisher.publish(requested);
     await expectEventually(() => expect(slack.callsTo('chat.postMessage').filter((c) => c.status === 500).length).toBeGreaterThan(0));
-    await publisher.publish(
+    await h.publisher.publish(
       createEvent(IntentRejectedV1, {
-        id: ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
+        id: h.ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
         data: { reviewId: requested.data.reviewId, intentHash: 'a'.repeat(64), reason: 'withdrawn by policy' },
       }),
     );
     await expectEventually(async () => {
-      const { rows } = await sql.query("SELECT status FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId]);
+      const { rows } = await h.sql.query("SELECT status FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId]);
       expect(rows).toEqual([{ status: 'skipped' }]);
     });
     slack.heal();
@@ -387,8 +260,8 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
   });
 
   it('never logs the bot token or the signing secret', () => {
-    expect(logLines.length).toBeGreaterThan(0);
-    const all = logLines.join('\n');
+    expect(h.logLines.length).toBeGreaterThan(0);
+    const all = h.logLines.join('\n');
     expect(all).not.toContain(TOKEN);
     expect(all).not.toContain(SIGNING_SECRET);
   });

@@ -30,11 +30,11 @@ describe('notifier Teams channel (real NATS + Postgres, fake Bot Framework and c
     return { requested, post, nonce, activityId: post.id ?? '' };
   }
 
-  async function click(opts: { reviewId: string; nonce: string; verb?: string; aad?: string; reason?: string; via?: 'execute' | 'submit'; activityId?: string; token?: string | null }) {
+  async function click(opts: { reviewId: string; nonce: string; verb?: string; aad?: string; tenant?: string; reason?: string; via?: 'execute' | 'submit'; activityId?: string; token?: string | null }) {
     const activity = teamsCardClick({
       serviceUrl: teams().serviceUrl,
       conversationId: TEAMS_CONVERSATION,
-      tenantId: TENANT,
+      tenantId: opts.tenant ?? TENANT,
       aadObjectId: opts.aad ?? AAD.bob,
       verb: opts.verb ?? 'approve',
       via: opts.via ?? 'execute',
@@ -166,6 +166,20 @@ describe('notifier Teams channel (real NATS + Postgres, fake Bot Framework and c
     // Told once, in the answer: no public reply under the card.
     await pause(300);
     expect(teams().calls.filter((c) => c.activityId !== undefined && c.method === 'POST' && String(c.activity['text']).includes('not linked'))).toHaveLength(0);
+  });
+
+  it("does not take a mapped person's object id from another tenant as that person (the bot installed elsewhere)", async () => {
+    const { requested, nonce } = await posted();
+    const other = '00000000-0000-4000-8000-0000000e7e12';
+    // A genuine Bot Framework token for our app: the activity comes from Microsoft, but from another
+    // organisation's conversation, where an object id means someone else.
+    const res = await click({ reviewId: requested.data.reviewId, nonce, tenant: other, aad: AAD.bob });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.json)).toContain('not linked to a directory identity');
+    const refused = await expectEventually(() => one(h.events('review.vote_refused').filter((e) => e.data.reviewId === requested.data.reviewId)));
+    expect(refused.data).toMatchObject({ code: 'NOT_MAPPED', voter: { subject: `teams:${other}/${AAD.bob}`, groups: [], channelUser: `${other}/${AAD.bob}` } });
+    await pause(200);
+    expect(castsFor(requested.data.reviewId)).toHaveLength(0);
   });
 
   it('needs a reason to reject, and casts the reject with it', async () => {

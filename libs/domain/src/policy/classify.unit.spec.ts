@@ -233,3 +233,47 @@ describe('the document schema', () => {
     expect(messages({ defaultTtl: '0s' })).toEqual(['defaultTtl: must be longer than 0']);
   });
 });
+
+describe('the cost of conditions over request data', () => {
+  const when = (source: string) => PolicyDocument.safeParse({ apiVersion: 'countersign.dev/v1', kind: 'Policy', rules: [{ id: 'r', match: {}, effect: 'deny', reason: 'x', when: source }] });
+  const problem = (source: string) => {
+    const r = when(source);
+    return r.success ? undefined : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  };
+
+  it('refuses a list macro nested in another over request data (quadratic), wherever it hides', () => {
+    for (const source of [
+      'intent.args.xs.all(a, intent.args.ys.exists(b, a == b))',
+      'intent.args.xs.exists(a, intent.args.xs.filter(b, b == a).size() > 1)',
+      "resource.env == 'prod' && intent.args.xs.map(a, intent.args.xs.exists(b, b != a)).size() > 0",
+      'intent.args.xs.all(a, [1, 2].exists(k, intent.args.ys.exists(b, b == k)))',
+    ]) {
+      expect(problem(source), source).toMatch(/^rules\.0\.when: CEL too costly: a list macro .* inside another one must range over a list written in the policy/);
+    }
+  });
+
+  it('allows one level over request data, and nesting over lists the policy itself writes', () => {
+    for (const source of [
+      "intent.args.tables.exists(t, t == 'customers')",
+      "intent.args.tables.all(t, ['orders', 'invoices'].exists(x, x == t))",
+      "intent.args.tables.exists(t, {'a': 1, 'b': 2}.exists(k, k == t))",
+      "['a', 'b'].all(x, intent.args.tables.exists(t, t == x))",
+      "intent.args.q.matches('^(a+)+$')",
+    ]) {
+      expect(problem(source), source).toBeUndefined();
+    }
+  });
+
+  it('evaluates a backtracking-shaped pattern over an 8 KB argument in linear time (RE2 semantics), and decides both ways', () => {
+    // With a backtracking engine this would not finish before the test's timeout.
+    const p = policyOf({
+      rules: [
+        { id: 'queries', match: { action: ['db.query'] }, effect: 'allow' },
+        { id: 'shape', match: { action: ['db.query'] }, effect: 'deny', reason: 'pattern', when: "intent.args.q.matches('^(a+)+$')" },
+      ],
+    });
+    const hostile = intent('db.query', 'prod', { args: { q: `${'a'.repeat(8000)}!` } });
+    expect(classify(p, hostile, ctx).decision).toBe('allow');
+    expect(classify(p, intent('db.query', 'prod', { args: { q: 'a'.repeat(8000) } }), ctx).decision).toBe('deny');
+  });
+});

@@ -1,4 +1,5 @@
 import { parse as parseCel } from '@bufbuild/cel';
+import { celCostProblem } from './cel-limits.js';
 import { z } from 'zod';
 import { DETECTOR_NAMES, validateMaskPath } from './masking/index.js';
 
@@ -25,11 +26,15 @@ const CelCondition = z
   .min(1)
   .max(4096)
   .superRefine((source, ctx) => {
+    let parsed: ReturnType<typeof parseCel>;
     try {
-      parseCel(source);
+      parsed = parseCel(source);
     } catch (error) {
       ctx.addIssue({ code: 'custom', message: `invalid CEL: ${(error as Error).message}` });
+      return;
     }
+    const costly = celCostProblem(parsed.expr);
+    if (costly) ctx.addIssue({ code: 'custom', message: `CEL too costly: ${costly}` });
   });
 
 const MaskPath = z.string().superRefine((pattern, ctx) => {

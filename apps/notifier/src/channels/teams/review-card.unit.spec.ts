@@ -57,7 +57,7 @@ describe('Teams review card (Adaptive Card)', () => {
     for (const shown of ['db.export', 'db/customers', 'prod', 'pii', 'ci-deployer', 'owner alice', 'churn report', 'exports from prod need two approvers', 'prod-export-needs-review', 'security, platform', 'args.query (path:args.query)']) {
       expect(json).toContain(shown);
     }
-    const factSets = walk(card.body).filter((e) => e.type === 'FactSet') as Array<{ facts: Array<{ title: string; value: string }> }>;
+    const factSets = walk(card.body).filter((e) => e.type === 'FactSet') as unknown as Array<{ facts: Array<{ title: string; value: string }> }>;
     const argFacts = factSets.find((f) => f.facts.some((x) => x.title === 'query'))?.facts;
     expect(argFacts).toEqual([
       { title: 'query', value: escapeCardMarkdown(token) },
