@@ -18,6 +18,7 @@ import { DeliveryWorker, type DeliverySettings } from './delivery/delivery-worke
 import { NoticeSender } from './delivery/notice-sender.js';
 import { NoticeStore } from './delivery/notice-store.js';
 import { Directory } from './directory/directory.js';
+import { BackfillChannels } from './notification/backfill-channels/backfill-channels.use-case.js';
 import { NotifyReviewers } from './notification/notify-reviewers/notify-reviewers.use-case.js';
 import { ReviewRequestedHandler } from './notification/notify-reviewers/review-requested.handler.js';
 import { RecordNotice } from './review-progress/record-notice.use-case.js';
@@ -118,6 +119,7 @@ export class AppModule {
         NoticeSender,
         DeliveryWorker,
         NotifyReviewers,
+        BackfillChannels,
         RecordNotice,
         RecordOutcome,
         RecordVote,

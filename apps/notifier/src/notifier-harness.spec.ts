@@ -61,6 +61,8 @@ export interface HarnessOptions {
   slack?: boolean;
   teams?: boolean;
   webhook?: boolean;
+  /** Start the fake Slack but not the service's Slack channel (a later restart switches it on). */
+  slackOff?: boolean;
   /** users.info answers of the fake Slack: user id → e-mail. */
   slackUsers?: Record<string, string>;
   /** Use a fake SCIM server as the directory instead of the directory file (no caching). */
@@ -85,6 +87,8 @@ export interface Harness {
   approved(requested: EventOf<typeof ReviewRequestedV1>, approvers: string[]): CountersignEvent;
   expiring(requested: EventOf<typeof ReviewRequestedV1>): CountersignEvent;
   escalated(requested: EventOf<typeof ReviewRequestedV1>, groups: string[]): CountersignEvent;
+  /** Stops the service and starts it again on the same NATS and database, with the channels given switched on or off. */
+  restart(on?: Partial<Record<'slack' | 'teams' | 'webhook', boolean>>): Promise<void>;
   delivery(reviewId: string, channel: string): Promise<{ status: string; external_ref: string | null; nonce: string | null; attempts: number; last_error: string | null; next_attempt_at: Date | null }>;
   close(): Promise<void>;
 }
@@ -128,50 +132,61 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       for await (const m of sub) seen.push(m.json<CountersignEvent>());
     })();
   }
-  const config = NotifierConfigSchema.parse({
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    PORT: '0',
-    LOG_LEVEL: 'debug',
-    ...(opts.scim && scim
-      ? {
-          NOTIFIER_DIRECTORY: 'scim',
-          NOTIFIER_SCIM_URL: scim.url,
-          NOTIFIER_SCIM_TOKEN_FILE: join(dir, 'scim-token'),
-          NOTIFIER_DIRECTORY_ISSUER: opts.scim.issuer,
-          // No caching: each click asks SCIM, so an outage is seen at once.
-          NOTIFIER_DIRECTORY_CACHE_MS: '0',
-          NOTIFIER_DIRECTORY_NEGATIVE_CACHE_MS: '0',
-        }
-      : { NOTIFIER_DIRECTORY_FILE: join(dir, 'directory.yaml') }),
-    NOTIFIER_RETRY_INTERVAL_MS: '100',
-    NOTIFIER_RETRY_BASE_MS: '100',
-    NOTIFIER_RETRY_MAX_MS: '400',
-    POLICY_PUBLIC_URL: POLICY_URL,
-    ...(slack
-      ? { SLACK_API_URL: slack.apiUrl, SLACK_BOT_TOKEN_FILE: join(dir, 'slack-token'), SLACK_SIGNING_SECRET_FILE: join(dir, 'slack-signing'), SLACK_CHANNEL_ID: SLACK_CHANNEL, SLACK_TIMEOUT_MS: '1000' }
-      : {}),
-    ...(teams
-      ? {
-          TEAMS_APP_ID,
-          TEAMS_APP_PASSWORD_FILE: join(dir, 'teams-password'),
-          TEAMS_SERVICE_URL: teams.serviceUrl,
-          TEAMS_CONVERSATION_ID: TEAMS_CONVERSATION,
-          TEAMS_TOKEN_URL: teams.tokenUrl,
-          TEAMS_OPENID_METADATA_URL: teams.openIdMetadataUrl,
-          TEAMS_TIMEOUT_MS: '1000',
-        }
-      : {}),
-    ...(webhook ? { WEBHOOK_URL: webhook.url, WEBHOOK_SECRET_FILE: join(dir, 'webhook-secret'), WEBHOOK_TIMEOUT_MS: '1000' } : {}),
-  });
-  const app: INestApplication = await createNotifierApp(config, logger);
-  await app.listen(0, '127.0.0.1');
-  const url = await app.getUrl();
+  type Channels = { slack: boolean; teams: boolean; webhook: boolean };
+  const configFor = (on: Channels) =>
+    NotifierConfigSchema.parse({
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'debug',
+      ...(opts.scim && scim
+        ? {
+            NOTIFIER_DIRECTORY: 'scim',
+            NOTIFIER_SCIM_URL: scim.url,
+            NOTIFIER_SCIM_TOKEN_FILE: join(dir, 'scim-token'),
+            NOTIFIER_DIRECTORY_ISSUER: opts.scim.issuer,
+            // No caching: each click asks SCIM, so an outage is seen at once.
+            NOTIFIER_DIRECTORY_CACHE_MS: '0',
+            NOTIFIER_DIRECTORY_NEGATIVE_CACHE_MS: '0',
+          }
+        : { NOTIFIER_DIRECTORY_FILE: join(dir, 'directory.yaml') }),
+      NOTIFIER_RETRY_INTERVAL_MS: '100',
+      NOTIFIER_RETRY_BASE_MS: '100',
+      NOTIFIER_RETRY_MAX_MS: '400',
+      POLICY_PUBLIC_URL: POLICY_URL,
+      ...(slack && on.slack
+        ? { SLACK_API_URL: slack.apiUrl, SLACK_BOT_TOKEN_FILE: join(dir, 'slack-token'), SLACK_SIGNING_SECRET_FILE: join(dir, 'slack-signing'), SLACK_CHANNEL_ID: SLACK_CHANNEL, SLACK_TIMEOUT_MS: '1000' }
+        : {}),
+      ...(teams && on.teams
+        ? {
+            TEAMS_APP_ID,
+            TEAMS_APP_PASSWORD_FILE: join(dir, 'teams-password'),
+            TEAMS_SERVICE_URL: teams.serviceUrl,
+            TEAMS_CONVERSATION_ID: TEAMS_CONVERSATION,
+            TEAMS_TOKEN_URL: teams.tokenUrl,
+            TEAMS_OPENID_METADATA_URL: teams.openIdMetadataUrl,
+            TEAMS_TIMEOUT_MS: '1000',
+          }
+        : {}),
+      ...(webhook && on.webhook ? { WEBHOOK_URL: webhook.url, WEBHOOK_SECRET_FILE: join(dir, 'webhook-secret'), WEBHOOK_TIMEOUT_MS: '1000' } : {}),
+    });
+  const startApp = async (on: Channels) => {
+    const started: INestApplication = await createNotifierApp(configFor(on), logger);
+    await started.listen(0, '127.0.0.1');
+    return { app: started, url: await started.getUrl() };
+  };
+  let { app, url } = await startApp({ slack: !opts.slackOff, teams: true, webhook: true });
 
   const envelope = (intentId: string | null) => ({ id: ids.next(), occurredAt: new Date(), intentId, actor: { kind: 'service' as const, id: 'policy' } });
 
   return {
-    url,
+    get url() {
+      return url;
+    },
+    async restart(on) {
+      await app.close();
+      ({ app, url } = await startApp({ slack: true, teams: true, webhook: true, ...on }));
+    },
     sql,
     nc,
     publisher,

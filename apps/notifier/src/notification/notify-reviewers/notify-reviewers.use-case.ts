@@ -31,7 +31,7 @@ export interface NotifyReviewersResult {
 }
 
 /** 128 random bits, URL-safe: what a Slack button carries next to the review id. */
-function newNonce(): string {
+export function newNonce(): string {
   return randomBytes(16).toString('base64url');
 }
 
