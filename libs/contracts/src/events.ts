@@ -146,7 +146,17 @@ export const GrantExpiredV1 = defineEvent(
   1,
   GrantRef.extend({ stage: z.enum(['unclaimed', 'unused']) }),
 );
-export const GrantRevokedV1 = defineEvent('grant.revoked', 1, GrantRef.extend({ reason: z.string() }));
+/** Taken back before it was used up; the actor is whoever revoked it, `reason` is theirs. */
+export const GrantRevokedV1 = defineEvent('grant.revoked', 1, GrantRef.extend({ reason: z.string().min(1).max(2000) }));
+/**
+ * What a credential provider made for a grant (a database role, a lease) no longer exists: the end of
+ * the privilege, which evidence of zero standing privilege needs as much as its start.
+ */
+export const GrantCredentialRemovedV1 = defineEvent(
+  'grant.credential_removed',
+  1,
+  z.object({ grantId: z.uuid(), jti: z.uuid(), kind: z.string().min(1).max(64), reason: z.string().min(1).max(200) }),
+);
 
 const PolicyProblem = z.object({
   file: z.string(),
@@ -210,6 +220,7 @@ export const ALL_EVENTS = [
   GrantRedeemedV1,
   GrantExpiredV1,
   GrantRevokedV1,
+  GrantCredentialRemovedV1,
   PolicyActivatedV1,
   PolicyRejectedV1,
   MessageRejectedV1,

@@ -57,6 +57,15 @@ export const ClaimedGrantResponse = z.object({
 });
 export type ClaimedGrantResponse = z.infer<typeof ClaimedGrantResponse>;
 
+/** What a successful revoke answers: the grant and the state it was taken back from. */
+export const RevokedGrantResponse = z.object({
+  intentId: z.uuid(),
+  grantId: z.uuid(),
+  jti: z.uuid(),
+  revokedFrom: z.enum(['issued', 'claimed', 'redeemed']),
+});
+export type RevokedGrantResponse = z.infer<typeof RevokedGrantResponse>;
+
 /** What a successful redeem answers: the intent the grant was bound to. */
 export const RedeemedGrantResponse = z.object({
   intentId: z.uuid(),

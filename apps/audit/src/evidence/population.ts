@@ -39,6 +39,10 @@ export interface PopulationRow {
   grantRedeemedAt: string;
   grantExpiredAt: string;
   grantRevokedAt: string;
+  grantRevokedBy: string;
+  /** When what the credential provider made (a database role…) ceased to exist: the end of the privilege. */
+  credentialRemovedAt: string;
+  credentialRemovedReason: string;
 }
 
 export const POPULATION_COLUMNS: ReadonlyArray<keyof PopulationRow> = [
@@ -46,7 +50,8 @@ export const POPULATION_COLUMNS: ReadonlyArray<keyof PopulationRow> = [
   'policyVersion', 'decision', 'reasons', 'reviewId', 'approverGroups', 'quorum', 'approvers',
   'approverIsNotRequester', 'refusedVotes', 'breakGlass', 'outcome', 'outcomeReason', 'notifiedAt',
   'decidedAt', 'grantAudience', 'grantClaimWithinSeconds', 'grantUseWithinSeconds', 'grantIssuedAt',
-  'grantClaimedAt', 'grantRedeemedAt', 'grantExpiredAt', 'grantRevokedAt',
+  'grantClaimedAt', 'grantRedeemedAt', 'grantExpiredAt', 'grantRevokedAt', 'grantRevokedBy',
+  'credentialRemovedAt', 'credentialRemovedReason',
 ];
 
 interface Acc {
@@ -140,7 +145,16 @@ export function buildPopulation(events: readonly CountersignEvent[]): Population
         row.grantExpiredAt = first(row.grantExpiredAt, e.occurredAt);
         break;
       case 'grant.revoked':
-        row.grantRevokedAt = first(row.grantRevokedAt, e.occurredAt);
+        if (!row.grantRevokedAt) {
+          row.grantRevokedAt = e.occurredAt;
+          row.grantRevokedBy = `${e.actor.id} (${e.data.reason})`;
+        }
+        break;
+      case 'grant.credential_removed':
+        if (!row.credentialRemovedAt) {
+          row.credentialRemovedAt = e.occurredAt;
+          row.credentialRemovedReason = e.data.reason;
+        }
         break;
       default:
         break;

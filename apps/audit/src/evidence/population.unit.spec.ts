@@ -7,6 +7,8 @@ import {
   ReviewVoteRecordedV1,
   ReviewVoteRefusedV1,
   GrantIssuedV1,
+  GrantRevokedV1,
+  GrantCredentialRemovedV1,
   type CountersignEvent,
   type Intent,
 } from '@countersign/contracts';
@@ -84,6 +86,23 @@ describe('population', () => {
       e.type === 'review.vote_recorded' ? { ...e, data: { ...e.data, voter: voter('bob') } } : e,
     ) as CountersignEvent[];
     expect(buildPopulation(events)[0]!.approverIsNotRequester).toBe('NO');
+  });
+
+  it('given a grant revoked in use, records who revoked it and why, and when its credential ceased to exist', () => {
+    const grantId = id();
+    const jti = id();
+    const broker = { kind: 'service' as const, id: 'broker' };
+    const events = [
+      ...given(),
+      createEvent(GrantRevokedV1, { id: id(), occurredAt: at(7), intentId, actor: { kind: 'user', id: 'erin' }, data: { grantId, jti, intentHash: hash, reason: 'ticket closed' } }),
+      createEvent(GrantCredentialRemovedV1, { id: id(), occurredAt: at(8), intentId, actor: broker, data: { grantId, jti, kind: 'postgres', reason: 'grant revoked' } }),
+    ];
+    expect(buildPopulation(events)[0]).toMatchObject({
+      grantRevokedAt: at(7).toISOString(),
+      grantRevokedBy: 'erin (ticket closed)',
+      credentialRemovedAt: at(8).toISOString(),
+      credentialRemovedReason: 'grant revoked',
+    });
   });
 
   it('ignores events of intents not submitted in the period', () => {

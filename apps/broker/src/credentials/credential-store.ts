@@ -1,3 +1,4 @@
+import type { CountersignEvent } from '@countersign/contracts';
 import type { PrismaClient } from '@countersign/platform/db';
 import type { Db } from '../grants/grant-store.js';
 import type { CredentialHandle, UseWindow } from './credential-provider.js';
@@ -53,12 +54,20 @@ export class CredentialStore {
       ORDER BY c.created_at LIMIT ${limit}`;
   }
 
-  /** True for the one caller that marked it (several copies of broker may race on it). */
-  async removed(grantId: string, why: string, now: Date): Promise<boolean> {
-    const n = await this.prisma.$executeRaw`UPDATE broker.credentials
-      SET state = 'removed', removed_at = ${now}::timestamptz, removed_reason = ${why}, next_attempt_at = NULL
-      WHERE grant_id = ${grantId}::uuid AND state <> 'removed'`;
-    return n === 1;
+  /**
+   * True for the one caller that marked it (several copies of broker may race on it); only that one
+   * writes `event` to the outbox, in the same statement.
+   */
+  async removed(grantId: string, why: string, now: Date, event: CountersignEvent): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<unknown[]>`WITH removed AS (
+        UPDATE broker.credentials
+        SET state = 'removed', removed_at = ${now}::timestamptz, removed_reason = ${why}, next_attempt_at = NULL
+        WHERE grant_id = ${grantId}::uuid AND state <> 'removed'
+        RETURNING grant_id)
+      INSERT INTO broker.outbox (event_id, event)
+        SELECT ${event.id}::uuid, ${JSON.stringify(event)}::jsonb FROM removed
+      RETURNING event_id`;
+    return rows.length === 1;
   }
 
   async failed(grantId: string, attempts: number, now: Date): Promise<void> {

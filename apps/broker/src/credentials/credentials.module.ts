@@ -3,6 +3,9 @@ import { PrismaClient as PrismaClientToken, type PrismaClient } from '@countersi
 import type { Logger } from '@countersign/platform/logging';
 import { Clock } from '@countersign/platform/runtime';
 import type { BrokerConfig } from '../config.js';
+import { GrantEvents } from '../grants/grant-events.js';
+import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { OutboxModule } from '../outbox/outbox.module.js';
 import { BROKER_CONFIG, LOGGER } from '../tokens.js';
 import type { CredentialProvider } from './credential-provider.js';
 import { CredentialProviders } from './credential-providers.js';
@@ -25,6 +28,7 @@ async function targetsOf(cfg: BrokerConfig): Promise<PgTargets> {
 }
 
 @Module({
+  imports: [OutboxModule],
   providers: [
     { provide: TargetAdmin, inject: [LOGGER], useFactory: (l: Logger) => new ClosingTargetAdmin(l) },
     {
@@ -50,7 +54,7 @@ async function targetsOf(cfg: BrokerConfig): Promise<PgTargets> {
     { provide: CredentialStore, inject: [PrismaClientToken], useFactory: (p: PrismaClient) => new CredentialStore(p) },
     {
       provide: ReleaseCredentials,
-      inject: [CredentialStore, CredentialProviders, Clock, LOGGER],
+      inject: [CredentialStore, CredentialProviders, GrantEvents, OutboxRelay, Clock, LOGGER],
       useFactory: (...deps: ConstructorParameters<typeof ReleaseCredentials>) => new ReleaseCredentials(...deps),
     },
   ],

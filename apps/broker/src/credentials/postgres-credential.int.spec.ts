@@ -141,6 +141,30 @@ describe('postgres credentials through the broker', () => {
     expect((await harness.grantRow(h, down.intentId))?.['state']).toBe('issued');
   });
 
+  it('a revoke while the credential is in use ends its session and drops the role; each removal is a grant.credential_removed event', async () => {
+    const { i, grant, credential, role } = await claimed();
+    expect((await redeem(h, grant, terms.audience)).status).toBe(200);
+    const client = await target.connectAs(credential.secret);
+    client.on('error', () => undefined); // the server ends this session: expected here
+    expect((await client.query('SELECT count(*)::int AS n FROM orders')).rows).toEqual([{ n: 2 }]);
+    const security = { name: 'bob', kind: 'user' as const, groups: ['security'], scopes: ['grants:revoke'] };
+    const res = await harness.post(h, '/v1/grants/revoke', { intentId: i.intentId, reason: 'session outlived its purpose' }, await h.issuer.mint(security));
+    expect([res.status, res.body['revokedFrom']]).toEqual([200, 'redeemed']);
+    await expectEventually(async () => expect(await credentialRow(i.intentId)).toMatchObject({ state: 'removed', removed_reason: 'grant revoked' }));
+    expect(await target.role(role)).toBeUndefined();
+    expect(await outcome(client.query('SELECT 1'))).not.toBe('ok');
+    await client.end().catch(() => undefined);
+    await expectEventually(async () => {
+      const removed = (await harness.streamEvents(h)).map((m) => m.event).filter((e) => e.type === 'grant.credential_removed');
+      expect(removed.filter((e) => e.intentId === i.intentId).map((e) => e.data)).toEqual([expect.objectContaining({ kind: 'postgres', reason: 'grant revoked' })]);
+      // Every credential this file saw removed has its event, with the reason broker.credentials records.
+      const rows = await h.sql.query(`SELECT g.intent_id::text AS "intentId", c.removed_reason AS reason FROM broker.credentials c
+        JOIN broker.grants g ON g.id = c.grant_id WHERE c.state = 'removed'`);
+      expect(rows.rows.length).toBeGreaterThanOrEqual(4);
+      expect(new Set(removed.map((e) => `${e.intentId} ${e.data.reason}`))).toEqual(new Set(rows.rows.map((r) => `${r.intentId} ${r.reason}`)));
+    });
+  });
+
   it('never lets a password, connection string or grant reach the stream, any table or the logs; role names stay in broker.credentials', async () => {
     expect(secrets.connections.length).toBeGreaterThanOrEqual(4);
     await expectEventually(async () => {

@@ -1,9 +1,11 @@
 import {
   createEvent,
   GrantClaimedV1,
+  GrantCredentialRemovedV1,
   GrantExpiredV1,
   GrantIssuedV1,
   GrantRedeemedV1,
+  GrantRevokedV1,
   type Actor,
 } from '@countersign/contracts';
 import type { Clock, IdGenerator } from '@countersign/platform/runtime';
@@ -47,7 +49,19 @@ export class GrantEvents {
     return createEvent(GrantExpiredV1, { ...this.envelope(g), data: { ...ref(g), stage } });
   }
 
-  private envelope(g: GrantRef) {
+  /** The actor is the person who revoked it, from their verified token. */
+  revoked(g: GrantRef, by: Actor, reason: string) {
+    return createEvent(GrantRevokedV1, { ...this.envelope(g), actor: by, data: { ...ref(g), reason } });
+  }
+
+  credentialRemoved(c: { grantId: string; intentId: string; jti: string; kind: string }, reason: string) {
+    return createEvent(GrantCredentialRemovedV1, {
+      ...this.envelope(c),
+      data: { grantId: c.grantId, jti: c.jti, kind: c.kind, reason },
+    });
+  }
+
+  private envelope(g: { intentId: string }) {
     return { id: this.ids.next(), occurredAt: this.clock.now(), intentId: g.intentId, actor: BROKER_ACTOR };
   }
 }

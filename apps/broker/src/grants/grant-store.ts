@@ -138,6 +138,26 @@ export class GrantStore {
   }
 
   /**
+   * issued | claimed → revoked, and redeemed → revoked while its credential is not removed yet, in one
+   * statement with its event; the row lock orders it against a concurrent claim, redeem or sweep.
+   * Resolves to the state it was taken from, or undefined when it was not revocable any more.
+   */
+  async revoke(intentId: string, event: CountersignEvent): Promise<'issued' | 'claimed' | 'redeemed' | undefined> {
+    const rows = await this.prisma.$queryRaw<Array<{ from: 'issued' | 'claimed' | 'redeemed' }>>`WITH target AS (
+        SELECT id, state FROM broker.grants WHERE intent_id = ${intentId}::uuid FOR UPDATE),
+      revoked AS (
+        UPDATE broker.grants g SET state = 'revoked' FROM target t
+        WHERE g.id = t.id AND (t.state IN ('issued', 'claimed') OR (t.state = 'redeemed' AND EXISTS (
+          SELECT 1 FROM broker.credentials c WHERE c.grant_id = t.id AND c.state <> 'removed')))
+        RETURNING t.state AS from_state),
+      recorded AS (
+        INSERT INTO broker.outbox (event_id, event)
+          SELECT ${event.id}::uuid, ${JSON.stringify(event)}::jsonb FROM revoked)
+      SELECT from_state AS "from" FROM revoked`;
+    return rows[0]?.from;
+  }
+
+  /**
    * Expires up to `limit` grants past their deadline and records one event per row, in one
    * transaction. SKIP LOCKED lets copies of broker sweep side by side without waiting on each other;
    * the state condition in the UPDATE makes each row expire (and be reported) once.

@@ -6,6 +6,7 @@ import { EventPublisher } from '@countersign/platform/nats';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
 import type { BrokerConfig } from '../config.js';
 import { OutboxRelay } from '../outbox/outbox-relay.js';
+import { OutboxModule } from '../outbox/outbox.module.js';
 import { PG_POOL } from '@countersign/platform/nest';
 import { BROKER_CONFIG, LOGGER } from '../tokens.js';
 import { ClaimGrantController } from './claim-grant/claim-grant.controller.js';
@@ -19,6 +20,8 @@ import { JtiSource } from './jti-source.js';
 import { JwksController } from './jwks/jwks.controller.js';
 import { RedeemGrantController } from './redeem-grant/redeem-grant.controller.js';
 import { RedeemGrant } from './redeem-grant/redeem-grant.use-case.js';
+import { RevokeGrantController } from './revoke-grant/revoke-grant.controller.js';
+import { RevokeGrant } from './revoke-grant/revoke-grant.use-case.js';
 import { BackgroundJobs } from './sweep-expired-grants/background-jobs.js';
 import { CredentialProviders } from '../credentials/credential-providers.js';
 import { CredentialStore } from '../credentials/credential-store.js';
@@ -30,8 +33,8 @@ import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.
 
 // Use cases are plain classes wired here, so they carry no framework code and tests build them directly.
 @Module({
-  imports: [KeysModule, CredentialsModule],
-  controllers: [IntentEventsController, ClaimGrantController, RedeemGrantController, JwksController],
+  imports: [KeysModule, CredentialsModule, OutboxModule],
+  controllers: [IntentEventsController, ClaimGrantController, RedeemGrantController, RevokeGrantController, JwksController],
   providers: [
     { provide: JtiSource, useClass: JtiSource },
     { provide: GrantKeys, inject: [SigningKeys], useFactory: (k: SigningKeys) => new GrantKeys(k) },
@@ -46,12 +49,6 @@ import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.
         }),
     },
     { provide: GrantStore, inject: [PrismaClientToken], useFactory: (p: PrismaClient) => new GrantStore(p) },
-    { provide: GrantEvents, inject: [Clock, IdGenerator], useFactory: (c: Clock, i: IdGenerator) => new GrantEvents(c, i) },
-    {
-      provide: OutboxRelay,
-      inject: [PrismaClientToken, EventPublisher, LOGGER],
-      useFactory: (p: PrismaClient, pub: EventPublisher, l: Logger) => new OutboxRelay(p, pub, l),
-    },
     {
       provide: IssueGrants,
       inject: [PG_POOL, GrantEvents, EventPublisher, Clock, IdGenerator, JtiSource, LOGGER],
@@ -66,6 +63,11 @@ import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.
       provide: RedeemGrant,
       inject: [GrantStore, CredentialStore, CredentialProviders, GrantKeys, GrantEvents, OutboxRelay, Clock],
       useFactory: (...deps: ConstructorParameters<typeof RedeemGrant>) => new RedeemGrant(...deps),
+    },
+    {
+      provide: RevokeGrant,
+      inject: [GrantStore, GrantEvents, OutboxRelay, Clock],
+      useFactory: (...deps: ConstructorParameters<typeof RevokeGrant>) => new RevokeGrant(...deps),
     },
     {
       provide: SweepExpiredGrants,

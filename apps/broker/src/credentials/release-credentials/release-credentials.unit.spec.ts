@@ -1,10 +1,13 @@
-import { Clock } from '@countersign/platform/runtime';
+import type { CountersignEvent } from '@countersign/contracts';
+import { Clock, UuidV7Generator } from '@countersign/platform/runtime';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CredentialError, type CredentialHandle, type CredentialProvider, type Settlement } from '../credential-provider.js';
 import { CredentialProviders } from '../credential-providers.js';
 import type { CredentialStore, DueCredential } from '../credential-store.js';
+import { GrantEvents } from '../../grants/grant-events.js';
+import type { OutboxRelay } from '../../outbox/outbox-relay.js';
 import { ReleaseCredentials } from './release-credentials.use-case.js';
 
 class FixedClock extends Clock {
@@ -23,8 +26,10 @@ class FakeStore {
   due(): Promise<DueCredential[]> {
     return Promise.resolve(this.rows);
   }
-  removed(grantId: string, why: string): Promise<boolean> {
+  outbox: CountersignEvent[] = [];
+  removed(grantId: string, why: string, _now: Date, event: CountersignEvent): Promise<boolean> {
     this.removedWith.push([grantId, why]);
+    this.outbox.push(event);
     return Promise.resolve(true);
   }
   failed(grantId: string): Promise<void> {
@@ -34,9 +39,11 @@ class FakeStore {
 }
 
 const t0 = new Date('2026-01-01T00:00:00Z');
+// Real UUIDs: the events built from these rows are validated against their contract.
+const ID = { g1: '01900000-0000-7000-8000-000000000001', e: '01900000-0000-7000-8000-00000000000e', r: '01900000-0000-7000-8000-00000000000f', jti: '01900000-0000-7000-8000-0000000000a1', intent: '01900000-0000-7000-8000-0000000000b1' };
 const row = (over: Partial<DueCredential>): DueCredential => ({
-  grantId: 'g1', kind: 'fake', handle: { id: 'h1' }, state: 'active', startBy: new Date(t0.getTime() + 10_000), endBy: new Date(t0.getTime() + 60_000),
-  attempts: 0, grantState: 'redeemed', jti: 'j1', intentId: 'i1', ...over,
+  grantId: ID.g1, kind: 'fake', handle: { id: 'h1' }, state: 'active', startBy: new Date(t0.getTime() + 10_000), endBy: new Date(t0.getTime() + 60_000),
+  attempts: 0, grantState: 'redeemed', jti: ID.jti, intentId: ID.intent, ...over,
 });
 
 function setup(provider: Partial<CredentialProvider>) {
@@ -52,17 +59,25 @@ function setup(provider: Partial<CredentialProvider>) {
   const clock = new FixedClock(t0);
   const lines: string[] = [];
   const logger = pino({ level: 'debug' }, new Writable({ write: (c: Buffer, _e, done) => (lines.push(c.toString()), done()) }));
-  const job = new ReleaseCredentials(store as unknown as CredentialStore, new CredentialProviders([full]), clock, logger);
-  return { job, store, clock, calls, lines };
+  const published: CountersignEvent[] = [];
+  const relay = { publish: (events: readonly CountersignEvent[]) => (published.push(...events), Promise.resolve()) };
+  const events = new GrantEvents(clock, new UuidV7Generator());
+  const job = new ReleaseCredentials(store as unknown as CredentialStore, new CredentialProviders([full]), events, relay as unknown as OutboxRelay, clock, logger);
+  return { job, store, clock, calls, lines, published };
 }
 
 describe('ReleaseCredentials', () => {
-  it('revokes the credential of an expired or revoked grant', async () => {
-    const { job, store, calls } = setup({});
-    store.rows = [row({ grantId: 'e', state: 'minted', grantState: 'expired', handle: { id: 'x' } }), row({ grantId: 'r', grantState: 'revoked', handle: { id: 'y' } })];
+  it('revokes the credential of an expired or revoked grant, and records and publishes each removal', async () => {
+    const { job, store, calls, published } = setup({});
+    store.rows = [row({ grantId: ID.e, state: 'minted', grantState: 'expired', handle: { id: 'x' } }), row({ grantId: ID.r, grantState: 'revoked', handle: { id: 'y' } })];
     expect(await job.execute()).toBe(2);
     expect(calls).toEqual(['revoke x', 'revoke y']);
-    expect(store.removedWith).toEqual([['e', 'grant expired'], ['r', 'grant revoked']]);
+    expect(store.removedWith).toEqual([[ID.e, 'grant expired'], [ID.r, 'grant revoked']]);
+    expect(published).toEqual(store.outbox);
+    expect(published.map((e) => [e.type, e.intentId, e.data])).toEqual([
+      ['grant.credential_removed', ID.intent, { grantId: ID.e, jti: ID.jti, kind: 'fake', reason: 'grant expired' }],
+      ['grant.credential_removed', ID.intent, { grantId: ID.r, jti: ID.jti, kind: 'fake', reason: 'grant revoked' }],
+    ]);
   });
 
   it('lets a provider that can tell decide when a use is over, and revokes at endBy for one that cannot', async () => {
@@ -72,7 +87,7 @@ describe('ReleaseCredentials', () => {
     expect(await job.execute()).toBe(0);
     answer = { removed: true, why: 'used' };
     expect(await job.execute()).toBe(1);
-    expect(store.removedWith).toEqual([['g1', 'used']]);
+    expect(store.removedWith).toEqual([[ID.g1, 'used']]);
 
     const plain = setup({});
     plain.store.rows = [row({})];
@@ -86,7 +101,7 @@ describe('ReleaseCredentials', () => {
     const { job, store, lines } = setup({ settle: () => Promise.reject(new Error('role "cs_0123456789abcdef" does not exist')) });
     store.rows = [row({})];
     expect(await job.execute()).toBe(0);
-    expect(store.failures).toEqual(['g1']);
+    expect(store.failures).toEqual([ID.g1]);
     expect(lines.join('')).not.toContain('cs_0123456789abcdef');
     const refused = setup({ settle: () => Promise.reject(new CredentialError('unavailable', 'postgres target db:x/*: connecting failed (ECONNREFUSED)')) });
     refused.store.rows = [row({})];

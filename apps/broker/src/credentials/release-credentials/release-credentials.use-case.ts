@@ -3,6 +3,8 @@ import type { Clock } from '@countersign/platform/runtime';
 import { CredentialError, type Settlement } from '../credential-provider.js';
 import type { CredentialProviders } from '../credential-providers.js';
 import type { CredentialStore, DueCredential } from '../credential-store.js';
+import type { GrantEvents } from '../../grants/grant-events.js';
+import type { OutboxRelay } from '../../outbox/outbox-relay.js';
 
 const BATCH = 100;
 
@@ -15,6 +17,8 @@ export class ReleaseCredentials {
   constructor(
     private readonly store: CredentialStore,
     private readonly providers: CredentialProviders,
+    private readonly events: GrantEvents,
+    private readonly relay: OutboxRelay,
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
@@ -33,9 +37,12 @@ export class ReleaseCredentials {
     try {
       const settlement = await this.settle(c, now);
       if (!settlement.removed) return false;
-      const marked = await this.store.removed(c.grantId, settlement.why, now);
-      if (marked) this.logger.info({ grantId: c.grantId, jti: c.jti, intentId: c.intentId, kind: c.kind, why: settlement.why }, 'credential removed');
-      return marked;
+      const event = this.events.credentialRemoved(c, settlement.why);
+      const marked = await this.store.removed(c.grantId, settlement.why, now, event);
+      if (!marked) return false;
+      this.logger.info({ grantId: c.grantId, jti: c.jti, intentId: c.intentId, kind: c.kind, why: settlement.why }, 'credential removed');
+      await this.relay.publish([event]);
+      return true;
     } catch (error) {
       await this.store.failed(c.grantId, c.attempts, now);
       // A CredentialError's message is written to be logged; anything else may quote a role or a URL.
