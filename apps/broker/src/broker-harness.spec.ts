@@ -97,6 +97,7 @@ export async function startBroker(opts: HarnessOptions): Promise<BrokerHarness> 
     // Jobs run by hand in tests, so that moving the clock is deterministic; the outbox relay keeps its timer.
     BROKER_SWEEP_INTERVAL_MS: '3600000',
     BROKER_CREDENTIAL_INTERVAL_MS: '3600000',
+    BROKER_STRAY_SWEEP_INTERVAL_MS: '3600000',
     BROKER_OUTBOX_INTERVAL_MS: '500',
     ...(opts.keyDir ? { BROKER_SIGNING_KEYS_DIR: keys } : { BROKER_SIGNING_KEY_FILE: keys }),
     ...opts.env,

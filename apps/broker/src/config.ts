@@ -25,6 +25,8 @@ export const BrokerConfigSchema = z
     BROKER_OUTBOX_INTERVAL_MS: ms(3_000),
     /** How often credentials are checked: used ones and those of expired grants are removed. */
     BROKER_CREDENTIAL_INTERVAL_MS: ms(500),
+    /** Catalog scans of every target for roles a crash left behind: rare work, rarely. */
+    BROKER_STRAY_SWEEP_INTERVAL_MS: ms(60_000),
     /** Postgres targets as JSON: `{"<kind:env/id glob>": "<admin url>" | {"url", "clientUrl"?}}`. */
     BROKER_PG_TARGETS: z
       .string()

@@ -27,6 +27,14 @@ export interface CredentialProvider {
   settle?(handle: CredentialHandle, window: UseWindow, now: Date): Promise<Settlement>;
   /** Removes the credential now (grant expired or revoked, a claim that failed after mint). Idempotent. */
   revoke(handle: CredentialHandle): Promise<void>;
+  /**
+   * Credentials this provider made that no legitimate use can need any more at `now` (their grant's
+   * expiry plus the longest use is past), whether or not the broker has a record of them. The stray
+   * sweep removes those it has no live record of: what a crash between mint and commit left behind.
+   * A target it cannot look at is named in `failures` (a CredentialError message), not thrown, so that
+   * one unreachable target does not hide the strays of the others.
+   */
+  strays?(now: Date): Promise<{ found: CredentialHandle[]; failures: string[] }>;
 }
 
 /** JSON that lets a provider find its credential again, after a restart too. Never a secret. */

@@ -70,6 +70,15 @@ export class CredentialStore {
     return rows.length === 1;
   }
 
+  /** Of `handles`, those that belong to a credential not removed yet (JSONB equality: key order does not matter). */
+  async live(kind: string, handles: CredentialHandle[]): Promise<CredentialHandle[]> {
+    if (handles.length === 0) return [];
+    const json = handles.map((h) => JSON.stringify(h));
+    const rows = await this.prisma.$queryRaw<Array<{ handle: CredentialHandle }>>`SELECT handle FROM broker.credentials
+      WHERE kind = ${kind} AND state <> 'removed' AND handle = ANY(${json}::jsonb[])`;
+    return rows.map((r) => r.handle);
+  }
+
   async failed(grantId: string, attempts: number, now: Date): Promise<void> {
     const pause = Math.min(2 ** Math.min(attempts, 16), MAX_BACKOFF_SECONDS);
     await this.prisma.$executeRaw`UPDATE broker.credentials SET attempts = attempts + 1,

@@ -14,6 +14,7 @@ import { PostgresProvider } from './postgres/postgres.provider.js';
 import { PgTargets } from './postgres/postgres-targets.js';
 import { TargetAdmin } from './postgres/target-admin.js';
 import { ReleaseCredentials } from './release-credentials/release-credentials.use-case.js';
+import { RemoveStrayCredentials } from './remove-strays/remove-strays.use-case.js';
 import { SignedGrantProvider } from './signed-grant/signed-grant.provider.js';
 
 /** Closes the admin pools of the Postgres targets when broker stops. */
@@ -57,7 +58,12 @@ async function targetsOf(cfg: BrokerConfig): Promise<PgTargets> {
       inject: [CredentialStore, CredentialProviders, GrantEvents, OutboxRelay, Clock, LOGGER],
       useFactory: (...deps: ConstructorParameters<typeof ReleaseCredentials>) => new ReleaseCredentials(...deps),
     },
+    {
+      provide: RemoveStrayCredentials,
+      inject: [CredentialStore, CredentialProviders, Clock, LOGGER],
+      useFactory: (...deps: ConstructorParameters<typeof RemoveStrayCredentials>) => new RemoveStrayCredentials(...deps),
+    },
   ],
-  exports: [CredentialProviders, CredentialStore, ReleaseCredentials],
+  exports: [CredentialProviders, CredentialStore, ReleaseCredentials, RemoveStrayCredentials],
 })
 export class CredentialsModule {}

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as harness from '../broker-harness.spec.js';
 import { redeem, type BrokerHarness, type TestIntent } from '../broker-harness.spec.js';
 import { SweepExpiredGrants } from '../grants/sweep-expired-grants/sweep-expired-grants.use-case.js';
+import { RemoveStrayCredentials } from './remove-strays/remove-strays.use-case.js';
 import { createTargetDatabase, outcome, type TargetDatabase } from './postgres/target-database.spec.js';
 
 // The whole path through the running broker: an allowed db.query on a configured target → claim hands
@@ -163,6 +164,32 @@ describe('postgres credentials through the broker', () => {
       expect(rows.rows.length).toBeGreaterThanOrEqual(4);
       expect(new Set(removed.map((e) => `${e.intentId} ${e.data.reason}`))).toEqual(new Set(rows.rows.map((r) => `${r.intentId} ${r.reason}`)));
     });
+  });
+
+  it('removes a role a crashed claim left behind once no use can need it, and nothing the broker tracks or did not make', async () => {
+    const tracked = await claimed();
+    // What a claim leaves when broker dies after the target committed: a role with its privilege, no record.
+    const stray = 'cs_0123456789abcdef';
+    const notYet = 'cs_fedcba9876543210';
+    const foreign = 'app_reader_0123456789abcdef';
+    secrets.roles.push(stray, notYet);
+    await target.admin.query(`CREATE ROLE ${stray} NOLOGIN VALID UNTIL '2000-01-01'; GRANT SELECT ON orders TO ${stray}`);
+    await target.admin.query(`CREATE ROLE ${notYet} NOLOGIN VALID UNTIL 'infinity'`);
+    await target.admin.query(`CREATE ROLE ${foreign} NOLOGIN VALID UNTIL '2000-01-01'`);
+    // A tracked role as old as the stray. (Roles are global to the Postgres cluster, which other test
+    // files share: the clock stays put so that their roles, all recent, are never candidates.)
+    await target.admin.query(`ALTER ROLE ${tracked.role} VALID UNTIL '2000-01-01'`);
+    try {
+      expect(await h.app.get(RemoveStrayCredentials).execute()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await target.admin.query(`DROP ROLE IF EXISTS ${foreign}`);
+    }
+    expect(await target.role(stray)).toBeUndefined();
+    expect(await target.role(notYet)).toBeDefined();
+    expect(await target.role(tracked.role)).toBeDefined();
+    expect(await credentialRow(tracked.i.intentId)).toMatchObject({ state: 'minted' });
+    expect(h.logLines.some((l) => l.includes('stray credentials removed'))).toBe(true);
+    await target.admin.query(`DROP ROLE ${notYet}`);
   });
 
   it('never lets a password, connection string or grant reach the stream, any table or the logs; role names stay in broker.credentials', async () => {

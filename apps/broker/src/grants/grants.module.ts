@@ -27,6 +27,7 @@ import { CredentialProviders } from '../credentials/credential-providers.js';
 import { CredentialStore } from '../credentials/credential-store.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { ReleaseCredentials } from '../credentials/release-credentials/release-credentials.use-case.js';
+import { RemoveStrayCredentials } from '../credentials/remove-strays/remove-strays.use-case.js';
 import { KeysModule } from '../keys/keys.module.js';
 import { SigningKeys } from '../keys/signing-keys.js';
 import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.use-case.js';
@@ -76,11 +77,16 @@ import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.
     },
     {
       provide: BackgroundJobs,
-      inject: [SweepExpiredGrants, ReleaseCredentials, OutboxRelay, BROKER_CONFIG, LOGGER],
-      useFactory: (s: SweepExpiredGrants, c: ReleaseCredentials, r: OutboxRelay, cfg: BrokerConfig, l: Logger) =>
+      inject: [SweepExpiredGrants, ReleaseCredentials, RemoveStrayCredentials, OutboxRelay, BROKER_CONFIG, LOGGER],
+      useFactory: (s: SweepExpiredGrants, c: ReleaseCredentials, st: RemoveStrayCredentials, r: OutboxRelay, cfg: BrokerConfig, l: Logger) =>
         new BackgroundJobs(
-          { sweep: s, credentials: c, relay: r },
-          { sweepMs: cfg.BROKER_SWEEP_INTERVAL_MS, credentialMs: cfg.BROKER_CREDENTIAL_INTERVAL_MS, outboxMs: cfg.BROKER_OUTBOX_INTERVAL_MS },
+          { sweep: s, credentials: c, strays: st, relay: r },
+          {
+            sweepMs: cfg.BROKER_SWEEP_INTERVAL_MS,
+            credentialMs: cfg.BROKER_CREDENTIAL_INTERVAL_MS,
+            strayMs: cfg.BROKER_STRAY_SWEEP_INTERVAL_MS,
+            outboxMs: cfg.BROKER_OUTBOX_INTERVAL_MS,
+          },
           l,
         ),
     },

@@ -12,7 +12,7 @@ import {
 } from '../credential-provider.js';
 import type { PgTarget, PgTargets } from './postgres-targets.js';
 import { requestedPrivilege } from './privilege.js';
-import { createRole, disableLogin, dropRole, enableLogin, grantPrivilege, roleExists, roleState } from './role-sql.js';
+import { createRole, disableLogin, dropRole, enableLogin, grantPrivilege, roleExists, roleState, rolesValidUntilBefore } from './role-sql.js';
 import { newPassword, scramSha256Verifier } from './scram.js';
 import type { TargetAdmin } from './target-admin.js';
 
@@ -98,6 +98,25 @@ export class PostgresProvider implements CredentialProvider {
   async revoke(handle: CredentialHandle): Promise<void> {
     const { target, role } = this.parse(handle);
     await this.admin.run(target, 'dropping the role', (client) => dropRole(client, role));
+  }
+
+  /**
+   * Every role is created VALID UNTIL its grant's expiry, and its one use starts by then and ends at most
+   * `maxSessionSeconds` later: a role whose VALID UNTIL is older than that serves nobody.
+   */
+  async strays(now: Date): Promise<{ found: CredentialHandle[]; failures: string[] }> {
+    const before = new Date(now.getTime() - this.options.maxSessionSeconds * 1000);
+    const found: CredentialHandle[] = [];
+    const failures: string[] = [];
+    for (const target of this.targets.all) {
+      try {
+        const roles = await this.admin.run(target, 'listing expired roles', (client) => rolesValidUntilBefore(client, before));
+        found.push(...roles.map((role) => ({ target: target.name, role })));
+      } catch (error) {
+        failures.push(error instanceof CredentialError ? error.message : `postgres target ${target.name}: unexpected error`);
+      }
+    }
+    return { found, failures };
   }
 
   private async drop(client: Parameters<typeof dropRole>[0], role: string, why: string): Promise<Settlement> {

@@ -102,6 +102,15 @@ export async function roleState(client: pg.PoolClient, role: string): Promise<Ro
   return rows[0];
 }
 
+/** Roles with the broker's name shape whose VALID UNTIL (the grant's expiry, or an earlier end) is before `before`. */
+export async function rolesValidUntilBefore(client: pg.PoolClient, before: Date): Promise<string[]> {
+  const { rows } = await client.query<{ role: string }>(
+    `SELECT rolname AS role FROM pg_roles WHERE rolname ~ '^cs_[0-9a-f]{16}$' AND rolvaliduntil < $1::timestamptz ORDER BY rolname`,
+    [before.toISOString()],
+  );
+  return rows.map((r) => r.role);
+}
+
 /** undefined_object: another copy of broker dropped the role between our check and our DROP. */
 const ALREADY_GONE = '42704';
 

@@ -1,18 +1,21 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from '@countersign/platform/logging';
 import type { ReleaseCredentials } from '../../credentials/release-credentials/release-credentials.use-case.js';
+import type { RemoveStrayCredentials } from '../../credentials/remove-strays/remove-strays.use-case.js';
 import type { OutboxRelay } from '../../outbox/outbox-relay.js';
 import type { SweepExpiredGrants } from './sweep-expired-grants.use-case.js';
 
 export interface BackgroundJobIntervals {
   sweepMs: number;
   credentialMs: number;
+  strayMs: number;
   outboxMs: number;
 }
 
 export interface Jobs {
   sweep: SweepExpiredGrants;
   credentials: ReleaseCredentials;
+  strays: RemoveStrayCredentials;
   relay: OutboxRelay;
 }
 
@@ -39,6 +42,10 @@ export class BackgroundJobs implements OnApplicationBootstrap, OnApplicationShut
     // Each removal is logged by the use case; a count adds nothing.
     this.every(this.intervals.credentialMs, 'credential release', async () => {
       await this.jobs.credentials.execute();
+    });
+    // Logs its own removals and failures.
+    this.every(this.intervals.strayMs, 'stray credential sweep', async () => {
+      await this.jobs.strays.execute();
     });
     this.every(this.intervals.outboxMs, 'outbox relay', async () => {
       const published = await this.jobs.relay.flushPending(this.intervals.outboxMs);
