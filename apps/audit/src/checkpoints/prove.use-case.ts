@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { consistencyProof, inclusionProof, merkleRoot } from '@countersign/platform/crypto';
+import { consistencyProofRanges, inclusionProofRanges, streamedRangeRoots } from '@countersign/platform/crypto';
 import { ApiError, PG_POOL } from '@countersign/platform/nest';
-import { checkpointStore, merkleLeaves, type CheckpointRow } from './merkle-log.js';
+import { checkpointStore, leafPages, type CheckpointRow } from './merkle-log.js';
 
 const hex = (hashes: readonly Buffer[]) => hashes.map((h) => h.toString('hex'));
 
@@ -21,19 +21,20 @@ export class ProveLog {
   async inclusion(seq: number, size?: number) {
     const cp = await this.checkpoint(size);
     if (seq < 1 || seq > cp.treeSize) throw new ApiError('NOT_IN_TREE', 404, `event ${seq} is not in the tree of size ${cp.treeSize}`);
-    const leaves = await merkleLeaves(this.pool, cp.treeSize);
-    return { seq, leafIndex: seq - 1, treeSize: cp.treeSize, rootHash: merkleRoot(leaves).toString('hex'), proof: hex(inclusionProof(leaves, seq - 1)), checkpoint: cp.note };
+    const ranges = inclusionProofRanges(seq - 1, cp.treeSize);
+    const [root, ...proof] = await streamedRangeRoots(leafPages(this.pool, cp.treeSize), [{ from: 0, to: cp.treeSize }, ...ranges]);
+    return { seq, leafIndex: seq - 1, treeSize: cp.treeSize, rootHash: root!.toString('hex'), proof: hex(proof), checkpoint: cp.note };
   }
 
   async consistency(from: number, to?: number) {
     const newer = await this.checkpoint(to);
     const older = await this.checkpoint(from);
     if (older.treeSize > newer.treeSize) throw new ApiError('VALIDATION_FAILED', 400, 'from must not be larger than to');
-    const leaves = await merkleLeaves(this.pool, newer.treeSize);
+    const proof = await streamedRangeRoots(leafPages(this.pool, newer.treeSize), consistencyProofRanges(older.treeSize, newer.treeSize));
     return {
       from: older.treeSize,
       to: newer.treeSize,
-      proof: hex(consistencyProof(leaves, older.treeSize, newer.treeSize)),
+      proof: hex(proof),
       checkpoints: { from: older.note, to: newer.note },
     };
   }

@@ -46,32 +46,100 @@ export function merkleRoot(leaves: readonly Hash[], size = leaves.length): Hash 
   return size === 0 ? sha256() : subtreeRoot(leaves, 0, size);
 }
 
-/** PATH(m, D[0:size]): the audit path that proves leaf `index` is in the tree of `size` leaves. */
-export function inclusionProof(leaves: readonly Hash[], index: number, size = leaves.length): Hash[] {
-  if (size > leaves.length || index < 0 || index >= size) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
-  const path = (m: number, from: number, to: number): Hash[] => {
+/** Leaves [from, to) of the tree: a proof is the list of the subtree roots of such ranges. */
+export interface LeafRange {
+  from: number;
+  to: number;
+}
+
+/** The ranges of PATH(m, D[0:size]), in proof order (RFC 9162 §2.1.3.1). */
+export function inclusionProofRanges(index: number, size: number): LeafRange[] {
+  if (index < 0 || index >= size) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
+  const path = (m: number, from: number, to: number): LeafRange[] => {
     const n = to - from;
     if (n === 1) return [];
     const k = split(n);
-    return m < k
-      ? [...path(m, from, from + k), subtreeRoot(leaves, from + k, to)]
-      : [...path(m - k, from + k, to), subtreeRoot(leaves, from, from + k)];
+    return m < k ? [...path(m, from, from + k), { from: from + k, to }] : [...path(m - k, from + k, to), { from, to: from + k }];
   };
   return path(index, 0, size);
 }
 
-/** PROOF(m, D[0:n]): proves the tree of `oldSize` leaves is a prefix of the tree of `newSize`. */
-export function consistencyProof(leaves: readonly Hash[], oldSize: number, newSize = leaves.length): Hash[] {
-  if (newSize > leaves.length || oldSize < 1 || oldSize > newSize) throw new RangeError(`no consistency proof from ${oldSize} to ${newSize}`);
-  const sub = (m: number, from: number, to: number, complete: boolean): Hash[] => {
+/** The ranges of PROOF(m, D[0:n]), in proof order (RFC 9162 §2.1.4.1). */
+export function consistencyProofRanges(oldSize: number, newSize: number): LeafRange[] {
+  if (oldSize < 1 || oldSize > newSize) throw new RangeError(`no consistency proof from ${oldSize} to ${newSize}`);
+  const sub = (m: number, from: number, to: number, complete: boolean): LeafRange[] => {
     const n = to - from;
-    if (m === n) return complete ? [] : [subtreeRoot(leaves, from, to)];
+    if (m === n) return complete ? [] : [{ from, to }];
     const k = split(n);
-    return m <= k
-      ? [...sub(m, from, from + k, complete), subtreeRoot(leaves, from + k, to)]
-      : [...sub(m - k, from + k, to, false), subtreeRoot(leaves, from, from + k)];
+    return m <= k ? [...sub(m, from, from + k, complete), { from: from + k, to }] : [...sub(m - k, from + k, to, false), { from, to: from + k }];
   };
   return sub(oldSize, 0, newSize, true);
+}
+
+/** PATH(m, D[0:size]): the audit path that proves leaf `index` is in the tree of `size` leaves. */
+export function inclusionProof(leaves: readonly Hash[], index: number, size = leaves.length): Hash[] {
+  if (size > leaves.length) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
+  return inclusionProofRanges(index, size).map((r) => subtreeRoot(leaves, r.from, r.to));
+}
+
+/** PROOF(m, D[0:n]): proves the tree of `oldSize` leaves is a prefix of the tree of `newSize`. */
+export function consistencyProof(leaves: readonly Hash[], oldSize: number, newSize = leaves.length): Hash[] {
+  if (newSize > leaves.length) throw new RangeError(`no consistency proof from ${oldSize} to ${newSize}`);
+  return consistencyProofRanges(oldSize, newSize).map((r) => subtreeRoot(leaves, r.from, r.to));
+}
+
+/**
+ * MTH of leaves fed one at a time, in O(log n) memory: the roots of the perfect subtrees seen so far
+ * (a compact range). RFC 6962's split at the largest power of two makes the tree's root the right fold
+ * of those roots, largest first.
+ */
+export class MerkleRootBuilder {
+  private readonly stack: Array<{ hash: Hash; size: number }> = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  push(leaf: Hash): void {
+    this.count += 1;
+    let node = { hash: leaf, size: 1 };
+    for (let top = this.stack.at(-1); top && top.size === node.size; top = this.stack.at(-1)) {
+      this.stack.pop();
+      node = { hash: merkleNodeHash(top.hash, node.hash), size: top.size * 2 };
+    }
+    this.stack.push(node);
+  }
+
+  root(): Hash {
+    if (this.stack.length === 0) return sha256();
+    let hash = this.stack.at(-1)!.hash;
+    for (let i = this.stack.length - 2; i >= 0; i -= 1) hash = merkleNodeHash(this.stack[i]!.hash, hash);
+    return hash;
+  }
+}
+
+/**
+ * The subtree roots of `ranges` (any ranges, overlapping or not) from leaves streamed in order, page by
+ * page, without holding them: proofs and roots over a log too large to load. Throws if the pages end
+ * before the last range does.
+ */
+export async function streamedRangeRoots(pages: AsyncIterable<readonly Hash[]>, ranges: readonly LeafRange[]): Promise<Hash[]> {
+  const builders = ranges.map(() => new MerkleRootBuilder());
+  const end = Math.max(0, ...ranges.map((r) => r.to));
+  let index = 0;
+  for await (const page of pages) {
+    for (const leaf of page) {
+      if (index >= end) break;
+      ranges.forEach((r, n) => {
+        if (index >= r.from && index < r.to) builders[n]!.push(leaf);
+      });
+      index += 1;
+    }
+    if (index >= end) break;
+  }
+  if (index < end) throw new RangeError(`the leaves end at ${index}, before ${end}`);
+  return builders.map((b) => b.root());
 }
 
 /** RFC 9162 §2.1.3.2: does `proof` lead from the leaf at `index` to `root` of a tree of `size`? */

@@ -2,11 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   consistencyProof,
+  consistencyProofRanges,
   inclusionProof,
+  inclusionProofRanges,
   merkleLeafHash,
+  MerkleRootBuilder,
   MerkleTree,
   merkleRoot,
   verifyConsistency,
+  streamedRangeRoots,
   verifyInclusion,
   type Hash,
 } from './merkle.js';
@@ -90,5 +94,43 @@ describe('RFC 6962 Merkle tree', () => {
       { numRuns: 200 },
     );
     expect(new MerkleTree(leaves).root().toString('hex')).toBe(ROOTS[7]);
+  });
+
+  it('MerkleRootBuilder (leaf by leaf, O(log n) hashes) gives the reference roots and every prefix root up to 600', () => {
+    const builder = new MerkleRootBuilder();
+    expect(builder.root().toString('hex')).toBe(merkleRoot([]).toString('hex'));
+    leaves.forEach((leaf, i) => {
+      builder.push(leaf);
+      expect(builder.root().toString('hex')).toBe(ROOTS[i]);
+    });
+    const all = leavesOf(600);
+    const growing = new MerkleRootBuilder();
+    all.forEach((leaf, i) => {
+      growing.push(leaf);
+      expect(growing.root().equals(merkleRoot(all, i + 1))).toBe(true);
+    });
+  });
+
+  it('streamed proofs (ranges hashed from pages of leaves) equal the proofs over the whole array (fast-check)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 300 }), fc.nat(), fc.nat(), fc.integer({ min: 1, max: 64 }), async (n, a, b, pageSize) => {
+        const all = leavesOf(n);
+        async function* pages() {
+          for (let i = 0; i < n; i += pageSize) yield all.slice(i, i + pageSize);
+        }
+        const hex = (hashes: Hash[]) => hashes.map((h) => h.toString('hex'));
+        const index = a % n;
+        expect(hex(await streamedRangeRoots(pages(), inclusionProofRanges(index, n)))).toEqual(hex(inclusionProof(all, index)));
+        const m = (b % n) + 1;
+        expect(hex(await streamedRangeRoots(pages(), consistencyProofRanges(m, n)))).toEqual(hex(consistencyProof(all, m)));
+        const [prefix, whole] = await streamedRangeRoots(pages(), [{ from: 0, to: m }, { from: 0, to: n }]);
+        expect([prefix!.equals(merkleRoot(all, m)), whole!.equals(merkleRoot(all))]).toEqual([true, true]);
+      }),
+      { numRuns: 200 },
+    );
+    async function* short() {
+      yield leavesOf(3);
+    }
+    await expect(streamedRangeRoots(short(), [{ from: 0, to: 4 }])).rejects.toThrow(/end at 3/);
   });
 });
