@@ -20,6 +20,31 @@ const CHANNEL_GROUPS = [
   { name: 'the webhook', variables: WEBHOOK_VARIABLES },
 ] as const;
 
+const SlackChannelId = z.string().regex(/^[A-Z0-9]{2,64}$/, 'a Slack channel id such as C0123ABCD');
+const TeamsConversationId = z.string().min(1).max(512).regex(/^\S+$/, 'a conversation id without spaces');
+
+/** `{"<approver group>": "<destination>"}` as JSON; unset or empty: every review goes to the default. */
+const groupRoutes = (destination: z.ZodString) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx): Record<string, string> => {
+      if (raw === undefined || raw.trim() === '') return {};
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON: expected {"<approver group>": "<destination>", ...}' });
+        return z.NEVER;
+      }
+      const routes = z.record(z.string().min(1).max(128), destination).safeParse(parsed);
+      if (!routes.success) {
+        ctx.addIssue({ code: 'custom', message: routes.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ') });
+        return z.NEVER;
+      }
+      return routes.data;
+    });
+
 export const NotifierConfigSchema = z
   .object({
     NATS_URL: env.url(DEFAULT_NATS_URL),
@@ -53,7 +78,9 @@ export const NotifierConfigSchema = z
     SLACK_API_URL: env.url('https://slack.com/api/'),
     SLACK_BOT_TOKEN_FILE: optional(z.string().min(1)),
     SLACK_SIGNING_SECRET_FILE: optional(z.string().min(1)),
-    SLACK_CHANNEL_ID: optional(z.string().regex(/^[A-Z0-9]{2,64}$/, 'a Slack channel id such as C0123ABCD')),
+    SLACK_CHANNEL_ID: optional(SlackChannelId),
+    /** Reviews of these approver groups go to their own channel instead of SLACK_CHANNEL_ID. */
+    SLACK_CHANNEL_ROUTES: groupRoutes(SlackChannelId),
     /** Per Slack API call; Slack wants interactivity answered within 3 s, so keep it well under. */
     SLACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(2_500),
     /** The bot's Microsoft App ID: client id of its token requests and the audience of inbound tokens. */
@@ -62,7 +89,9 @@ export const NotifierConfigSchema = z
     /** The Bot Connector of the conversation, e.g. https://smba.trafficmanager.net/emea/ (from an activity's serviceUrl). */
     TEAMS_SERVICE_URL: optional(httpUrl()),
     /** The Teams conversation (a channel: `19:…@thread.tacv2`) where reviews are posted. */
-    TEAMS_CONVERSATION_ID: optional(z.string().min(1).max(512).regex(/^\S+$/, 'a conversation id without spaces')),
+    TEAMS_CONVERSATION_ID: optional(TeamsConversationId),
+    /** Reviews of these approver groups go to their own conversation instead of TEAMS_CONVERSATION_ID. */
+    TEAMS_CONVERSATION_ROUTES: groupRoutes(TeamsConversationId),
     TEAMS_TOKEN_URL: httpUrl().default('https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token'),
     TEAMS_OPENID_METADATA_URL: httpUrl().default('https://login.botframework.com/v1/.well-known/openidconfiguration'),
     /** Issuer of the tokens the Bot Framework sends with inbound activities. */
@@ -87,6 +116,11 @@ export const NotifierConfigSchema = z
         ctx.addIssue({ code: 'custom', path: [v], message: `required with NOTIFIER_DIRECTORY=scim (it needs all of ${SCIM_VARIABLES.join(', ')})` });
       }
     }
+    for (const [routes, vars, name] of [['SLACK_CHANNEL_ROUTES', SLACK_VARIABLES, 'Slack'], ['TEAMS_CONVERSATION_ROUTES', TEAMS_VARIABLES, 'Teams']] as const) {
+      if (Object.keys(c[routes]).length > 0 && !vars.every((v) => c[v] !== undefined)) {
+        ctx.addIssue({ code: 'custom', path: [routes], message: `set while ${name} is off (it needs all of ${vars.join(', ')})` });
+      }
+    }
     const chats = [SLACK_VARIABLES, TEAMS_VARIABLES].filter((vars) => vars.every((v) => c[v] !== undefined));
     if (chats.length > 0 && c.NOTIFIER_DIRECTORY === 'file' && c.NOTIFIER_DIRECTORY_FILE === undefined) {
       const which = chats.map((vars) => (vars === SLACK_VARIABLES ? 'Slack' : 'Teams')).join(' and ');
@@ -103,6 +137,7 @@ export interface SlackConfig {
   tokenFile: string;
   signingSecretFile: string;
   channelId: string;
+  routes: Record<string, string>;
   timeoutMs: number;
 }
 
@@ -114,6 +149,7 @@ export function slackConfigOf(c: NotifierConfig): SlackConfig | undefined {
     tokenFile: c.SLACK_BOT_TOKEN_FILE,
     signingSecretFile: c.SLACK_SIGNING_SECRET_FILE,
     channelId: c.SLACK_CHANNEL_ID,
+    routes: c.SLACK_CHANNEL_ROUTES,
     timeoutMs: c.SLACK_TIMEOUT_MS,
   };
 }
@@ -123,6 +159,7 @@ export interface TeamsConfig {
   passwordFile: string;
   serviceUrl: string;
   conversationId: string;
+  routes: Record<string, string>;
   tokenUrl: string;
   openIdMetadataUrl: string;
   tokenIssuer: string;
@@ -137,6 +174,7 @@ export function teamsConfigOf(c: NotifierConfig): TeamsConfig | undefined {
     passwordFile: c.TEAMS_APP_PASSWORD_FILE,
     serviceUrl: c.TEAMS_SERVICE_URL,
     conversationId: c.TEAMS_CONVERSATION_ID,
+    routes: c.TEAMS_CONVERSATION_ROUTES,
     tokenUrl: c.TEAMS_TOKEN_URL,
     openIdMetadataUrl: c.TEAMS_OPENID_METADATA_URL,
     tokenIssuer: c.TEAMS_TOKEN_ISSUER,

@@ -35,8 +35,20 @@ describe('notifier config', () => {
       tokenFile: slack.SLACK_BOT_TOKEN_FILE,
       signingSecretFile: slack.SLACK_SIGNING_SECRET_FILE,
       channelId: 'C0REVIEWS',
+      routes: {},
       timeoutMs: 2500,
     });
+  });
+
+  it('routes approver groups to their own Slack channel or Teams conversation, and names a bad route', () => {
+    const on = { ...slack, ...teams, NOTIFIER_DIRECTORY_FILE: '/d.yaml' };
+    const c = loadNotifierConfig({ ...on, SLACK_CHANNEL_ROUTES: '{"payments":"C0PAYMENTS","security":"C0SECURITY"}', TEAMS_CONVERSATION_ROUTES: '{"payments":"19:pay@thread.tacv2"}' });
+    expect(slackConfigOf(c)?.routes).toEqual({ payments: 'C0PAYMENTS', security: 'C0SECURITY' });
+    expect(teamsConfigOf(c)?.routes).toEqual({ payments: '19:pay@thread.tacv2' });
+    expect(problems({ ...on, SLACK_CHANNEL_ROUTES: '{"payments":"#payments"}' })).toEqual([expect.stringMatching(/^SLACK_CHANNEL_ROUTES: payments: a Slack channel id/)]);
+    expect(problems({ ...on, SLACK_CHANNEL_ROUTES: 'payments=C0PAY' })).toEqual([expect.stringMatching(/^SLACK_CHANNEL_ROUTES: not JSON/)]);
+    expect(problems({ ...on, TEAMS_CONVERSATION_ROUTES: '["19:x"]' })).toEqual([expect.stringMatching(/^TEAMS_CONVERSATION_ROUTES: /)]);
+    expect(problems({ SLACK_CHANNEL_ROUTES: '{"payments":"C0PAY"}' })).toEqual([expect.stringMatching(/^SLACK_CHANNEL_ROUTES: set while Slack is off/)]);
   });
 
   it('names every missing Slack variable when only some are set', () => {

@@ -67,6 +67,8 @@ export interface HarnessOptions {
   slackUsers?: Record<string, string>;
   /** Use a fake SCIM server as the directory instead of the directory file (no caching). */
   scim?: { token: string; issuer: string; users: FakeScimUser[]; groups: FakeScimGroup[] };
+  /** More notifier variables, on top of the harness's (e.g. routes). */
+  env?: Record<string, string>;
 }
 
 export interface Harness {
@@ -169,6 +171,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
           }
         : {}),
       ...(webhook && on.webhook ? { WEBHOOK_URL: webhook.url, WEBHOOK_SECRET_FILE: join(dir, 'webhook-secret'), WEBHOOK_TIMEOUT_MS: '1000' } : {}),
+      ...opts.env,
     });
   const startApp = async (on: Channels) => {
     const started: INestApplication = await createNotifierApp(configFor(on), logger);

@@ -1,12 +1,13 @@
 import type { WebClient } from '@slack/web-api';
 import type { ChannelNotice, ChannelOutcome, ChannelReview, NoteRecipient, ReviewChannel } from '../review-channel.js';
+import { destinationOf, type GroupRoutes } from '../routing.js';
 import { noticeMessage, outcomeMessage, reviewMessage } from './review-blocks.js';
 import { rejectReasonView } from './reject-reason-view.js';
 import { formatMessageRef, parseMessageRef, parseSlackUser } from './slack-refs.js';
 
 export const SLACK_CHANNEL = 'slack';
 
-/** Posts reviews to one Slack channel and keeps the message in step with the review. */
+/** Posts reviews to the Slack channel of their approver group (or the default one) and keeps the message in step with the review. */
 export class SlackChannel implements ReviewChannel {
   readonly name = SLACK_CHANNEL;
   readonly external = true;
@@ -14,10 +15,12 @@ export class SlackChannel implements ReviewChannel {
   constructor(
     private readonly client: WebClient,
     private readonly channelId: string,
+    private readonly routes: GroupRoutes = {},
   ) {}
 
   async post(review: ChannelReview): Promise<string> {
-    const res = await this.client.chat.postMessage({ channel: this.channelId, ...reviewMessage(review) });
+    const channel = destinationOf(review, this.routes, this.channelId);
+    const res = await this.client.chat.postMessage({ channel, ...reviewMessage(review) });
     if (!res.ts || !res.channel) throw new Error('chat.postMessage answered without channel and ts');
     return formatMessageRef({ channel: res.channel, ts: res.ts });
   }

@@ -1,4 +1,5 @@
 import { noticeText, type ChannelNotice, type ChannelOutcome, type ChannelReview, type NoteRecipient, type ReviewChannel } from '../review-channel.js';
+import { destinationOf, type GroupRoutes } from '../routing.js';
 import { ADAPTIVE_CARD_TYPE, cardSummary, outcomeCard, outcomeSummary, reviewCard, type AdaptiveCard } from './review-card.js';
 import type { OutgoingActivity, TeamsConnector } from './teams-connector.js';
 import { formatTeamsRef, parseTeamsRef } from './teams-refs.js';
@@ -10,7 +11,7 @@ function cardActivity(card: AdaptiveCard, summary: string): OutgoingActivity {
 }
 
 /**
- * Posts reviews to one Teams conversation through the Bot Connector and keeps the card in step with
+ * Posts reviews to the Teams conversation of their approver group (or the default one) through the Bot Connector and keeps the card in step with
  * the review: votes so far, then the outcome with no actions left.
  */
 export class TeamsChannel implements ReviewChannel {
@@ -20,11 +21,13 @@ export class TeamsChannel implements ReviewChannel {
   constructor(
     private readonly connector: TeamsConnector,
     private readonly conversationId: string,
+    private readonly routes: GroupRoutes = {},
   ) {}
 
   async post(review: ChannelReview): Promise<string> {
-    const activityId = await this.connector.send(this.conversationId, cardActivity(reviewCard(review), cardSummary(review)));
-    return formatTeamsRef({ conversationId: this.conversationId, activityId });
+    const conversationId = destinationOf(review, this.routes, this.conversationId);
+    const activityId = await this.connector.send(conversationId, cardActivity(reviewCard(review), cardSummary(review)));
+    return formatTeamsRef({ conversationId, activityId });
   }
 
   async showProgress(ref: string, review: ChannelReview): Promise<void> {
