@@ -22,10 +22,11 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
 
 const digest = (v: string) => createHash('sha256').update(v).digest();
 
-function send(res: ServerResponse, status: number, html: string): void {
+function send(res: ServerResponse, status: number, html: string, formTargets = ''): void {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    // form-action covers the redirects that follow a post: the sign-in ends at the client's redirect URI.
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${formTargets}; frame-ancestors 'none'`,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
   });
@@ -44,9 +45,12 @@ export class Interactions {
     private readonly identities: readonly DemoIdentity[],
     password: string,
     private readonly logger: Logger,
+    redirectUris: readonly string[],
   ) {
     this.password = digest(password);
+    this.formTargets = [...new Set(redirectUris.map((u) => new URL(u).origin))].join(' ');
   }
+  private readonly formTargets: string;
 
   /** True when the request was an interaction request (answered here). */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -63,7 +67,7 @@ export class Interactions {
       return true;
     }
     if (details.prompt.name === 'login') {
-      send(res, 200, loginPage({ uid: details.uid, identities: this.identities.map((i) => i.name) }));
+      send(res, 200, loginPage({ uid: details.uid, identities: this.identities.map((i) => i.name) }), this.formTargets);
       return true;
     }
     await this.consent(req, res, details);
@@ -77,7 +81,7 @@ export class Interactions {
     const passwordOk = timingSafeEqual(digest(form.get('password') ?? ''), this.password);
     if (!identity || !passwordOk) {
       this.logger.info({ username: name.slice(0, 64) }, 'dev sign-in refused');
-      send(res, 401, loginPage({ uid, identities: this.identities.map((i) => i.name), error: 'Unknown identity or wrong password.' }));
+      send(res, 401, loginPage({ uid, identities: this.identities.map((i) => i.name), error: 'Unknown identity or wrong password.' }), this.formTargets);
       return;
     }
     this.logger.info({ subject: subjectOf(identity) }, 'dev sign-in');

@@ -45,6 +45,8 @@ export function createProvider(s: ProviderSettings): Provider {
     // API scopes belong to the resource server below, not to OpenID Connect.
     scopes: ['openid', 'profile'],
     claims: { openid: ['sub'], profile: ['name', 'groups'] },
+    // The console shows name and groups from the ID token of a code flow; its access token is for the API, not /me.
+    conformIdTokenClaims: false,
     ttl: { AccessToken: s.tokenTtlSeconds, IdToken: s.tokenTtlSeconds, Session: 8 * 3600, Interaction: 600, Grant: 8 * 3600 },
     features: {
       devInteractions: { enabled: false },

@@ -28,7 +28,7 @@ export async function startDevIdp(config: DevIdpConfig, logger: Logger): Promise
     identities,
   });
   provider.on('server_error', (_ctx, err) => logger.error({ err }, 'oidc-provider error'));
-  const interactions = new Interactions(provider, identities, config.DEV_IDP_PASSWORD, logger);
+  const interactions = new Interactions(provider, identities, config.DEV_IDP_PASSWORD, logger, config.DEV_IDP_REDIRECT_URIS);
   const callback = provider.callback();
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
