@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,10 +149,8 @@ describe('review console in Chromium', () => {
     const intent = await pendingVacuum(pipeline, 'payments');
     const noToken = await bob.request.post(`${sys.urls.console}/reviews/${intent.reviewId}/vote`, { form: { decision: 'approve' }, maxRedirects: 0 });
     expect(noToken.status()).toBe(403);
-    const csrf = await card(bob, approved.reviewId).count().then(async () => {
-      await bob.reload();
-      return bob.locator('input[name=csrf]').first().inputValue();
-    });
+    await bob.reload();
+    const csrf = await bob.locator('input[name=csrf]').first().inputValue();
     const foreign = await bob.request.post(`${sys.urls.console}/reviews/${intent.reviewId}/vote`, {
       form: { csrf, decision: 'approve' },
       headers: { origin: 'https://evil.example' },
@@ -213,9 +211,19 @@ describe('review console in Chromium', () => {
     const [download] = await Promise.all([carol.waitForEvent('download'), carol.getByTestId('download').click()]);
     const file = join(work, 'evidence.zip');
     await download.saveAs(file);
-    const { readFile } = await import('node:fs/promises');
     const files = unzipSync(new Uint8Array(await readFile(file)));
     const jwks = (await (await fetch(`${sys.urls.audit}/.well-known/jwks.json`)).json()) as { keys: never[] };
     expect(verifyEvidence(files, jwks.keys)).toMatchObject({ ok: true });
+  });
+
+  it('signs out: the session ends on the server, not only in the browser', async () => {
+    const old = (await bob.context().cookies()).find((c) => c.name === 'cs_session');
+    await bob.goto(sys.urls.console);
+    await bob.getByRole('button', { name: 'Sign out' }).click();
+    await expect.poll(() => bob.getByRole('heading', { name: 'Signed out' }).count()).toBe(1);
+    await shot(bob, '10-signed-out');
+    const replay = await fetch(`${sys.urls.console}/audit`, { headers: { cookie: `cs_session=${old?.value}` }, redirect: 'manual' });
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get('location')).toContain('/auth/login');
   });
 });

@@ -15,7 +15,7 @@ interface WebResponse {
 }
 
 /** Only paths of the console itself: a returnTo must never send the browser elsewhere. */
-const safeReturn = (v: unknown) => (typeof v === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(v) ? v : '/');
+export const safeReturn = (v: unknown) => (typeof v === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(v) ? v : '/');
 
 @Controller()
 export class SignInController {
