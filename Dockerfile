@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1.7
-# One image for all five services, the migrator and the key initialiser; compose picks the command.
+# One image for all five services, the console, the dev identity provider, the migrator and the key initialiser; compose picks the command.
 
 FROM node:20.19-bookworm-slim AS build
 WORKDIR /app
@@ -10,6 +10,8 @@ COPY apps/policy/package.json apps/policy/
 COPY apps/notifier/package.json apps/notifier/
 COPY apps/broker/package.json apps/broker/
 COPY apps/audit/package.json apps/audit/
+COPY apps/console/package.json apps/console/
+COPY apps/dev-idp/package.json apps/dev-idp/
 COPY libs/contracts/package.json libs/contracts/
 COPY libs/domain/package.json libs/domain/
 COPY libs/platform/package.json libs/platform/
@@ -38,5 +40,5 @@ COPY --from=build /app/policies ./policies
 # The data volume (demo keys, dev issuer) is initialised from this directory, so it must belong to `node`.
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
-EXPOSE 3001 3002 3003 3004 3005
+EXPOSE 3001 3002 3003 3004 3005 3006 3007
 CMD ["node", "apps/intake/dist/main.js"]

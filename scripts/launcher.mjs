@@ -1,5 +1,6 @@
 // The reusable half of `npm start`, shared with the system tests (test/support/system.ts):
-// resolve NATS/Postgres, create demo keys and the dev issuer, run the five services, wait for
+// resolve NATS/Postgres, create demo keys and the dev issuer, run the five services, the dev identity
+// provider and the console, wait for
 // their /readyz, stop them.
 import { join, resolve } from 'node:path';
 import { ensureDemoKeys } from './lib/keys.mjs';
@@ -11,7 +12,7 @@ export { DependencyError, DEFAULT_DATABASE_URL, DEFAULT_NATS_URL, resolveDepende
 export { ensureDemoKeys, ensureEd25519Key } from './lib/keys.mjs';
 export { prepareDatabase, REPO_ROOT } from './lib/platform.mjs';
 export { probeNats, probePostgres, redactUrl, freePort } from './lib/probe.mjs';
-export { DEFAULT_PORTS, LaunchError, SERVICE_NAMES } from './lib/services.mjs';
+export { DEFAULT_PORTS, DEV_IDP_PASSWORD, LaunchError, SERVICE_NAMES } from './lib/services.mjs';
 
 /**
  * @typedef {import('./lib/services.mjs').ServiceName} ServiceName
@@ -46,11 +47,11 @@ export async function prepareDataDir(dataDir) {
   const devIssuerDir = resolve(dataDir, 'dev-issuer');
   const { DevIssuer } = await loadAuth();
   await DevIssuer.loadOrCreate(devIssuerDir);
-  return { ...keys, devIssuerDir, devIssuerJwksFile: join(devIssuerDir, 'jwks.json') };
+  return { ...keys, devIssuerDir, devIssuerJwksFile: join(devIssuerDir, 'jwks.json'), devIdpKeyFile: resolve(dataDir, 'dev-idp', 'signing.jwk.json') };
 }
 
 /**
- * Starts the five services against an already reachable NATS and a migrated database
+ * Starts the five services, the dev identity provider and the console against an already reachable NATS and a migrated database
  * (see resolveDependencies and prepareDatabase) and resolves once every /readyz answers 200.
  * A service that exits without being asked to is reported through `onUnexpectedExit`; none is
  * restarted silently.
@@ -70,6 +71,7 @@ export async function launchSystem(opts) {
     throw new LaunchError(`port(s) already in use: ${busy.join(', ')}. Stop whatever listens there (another npm start?) and try again.`);
   }
 
+  const urls = /** @type {Record<ServiceName, string>} */ (Object.fromEntries(SERVICE_NAMES.map((n) => [n, `http://127.0.0.1:${ports[n]}`])));
   /** @type {Record<ServiceName, ServiceProcess>} */
   const services = /** @type {never} */ ({});
   for (const name of SERVICE_NAMES) {
@@ -82,6 +84,8 @@ export async function launchSystem(opts) {
       brokerKeyFile: prepared.brokerKeyFile,
       auditKeyFile: prepared.auditKeyFile,
       maskKeyFile: prepared.maskKeyFile,
+      devIdpKeyFile: prepared.devIdpKeyFile,
+      urls,
       baseEnv: process.env,
       overrides: opts.env ?? {},
     });

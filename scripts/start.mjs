@@ -3,6 +3,7 @@
 import { relative, resolve } from 'node:path';
 import {
   DependencyError,
+  DEV_IDP_PASSWORD,
   LaunchError,
   launchSystem,
   prepareDatabase,
@@ -48,7 +49,7 @@ async function main() {
   say(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
   if (shuttingDown) return;
 
-  say('starting intake, policy, notifier, broker, audit…');
+  say('starting intake, policy, notifier, broker, audit, dev-idp (DEV ONLY) and console…');
   system = await launchSystem({
     natsUrl: deps.natsUrl,
     databaseUrl: deps.databaseUrl,
@@ -85,6 +86,9 @@ function printWelcome(urls, d) {
     `  NATS      ${d.natsUrl}`,
     `  Postgres  ${redactUrl(d.databaseUrl)}`,
     `  data      ${dataDir} (demo keys, dev issuer${deps?.started.length ? ', embedded servers' : ''})`,
+    '',
+    `Review console: ${urls.console}  — sign in at the dev identity provider (DEV ONLY) as bob, dana or erin`,
+    `(reviewers) or carol (auditor), password ${DEV_IDP_PASSWORD}.`,
     '',
     'Submit a first intent as the demo pipeline `ci-deployer` (policy allows db.query on staging):',
     '',

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { AuditConfigSchema } from '../apps/audit/src/config.js';
 import { BrokerConfigSchema } from '../apps/broker/src/config.js';
+import { ConsoleConfigSchema } from '../apps/console/src/config.js';
+import { DevIdpConfigSchema } from '../apps/dev-idp/src/config.js';
 import { IntakeConfigSchema } from '../apps/intake/src/config.js';
 import { NotifierConfigSchema } from '../apps/notifier/src/config.js';
 import { PolicyConfigSchema } from '../apps/policy/src/config.js';
@@ -87,6 +89,25 @@ describe('docker-compose.yml', () => {
     expect(requiredVariables(PolicyConfigSchema)).toEqual(expect.arrayContaining(['POLICY_DIR', 'POLICY_MASK_KEY_FILE']));
     expect(requiredVariables(BrokerConfigSchema)).toContain('BROKER_SIGNING_KEY_FILE');
     expect(requiredVariables(AuditConfigSchema)).toContain('AUDIT_SIGNING_KEY_FILE');
+  });
+
+  it.each([
+    ['console', ConsoleConfigSchema],
+    ['dev-idp', DevIdpConfigSchema],
+  ] as const)('%s runs its own dist/main.js with a /readyz healthcheck and an environment that parses', (name, schema) => {
+    const svc = service(name);
+    expect(Array.isArray(svc.command) ? svc.command.join(' ') : svc.command).toBe(`node apps/${name}/dist/main.js`);
+    expect(JSON.stringify(svc.healthcheck?.test)).toContain('/readyz');
+    const parsed = (schema as z.ZodType).safeParse(environmentOf(svc));
+    expect(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([]);
+  });
+
+  it('has the services trust the dev identity provider the console signs in with', () => {
+    const idp = environmentOf(service('dev-idp'))['DEV_IDP_ISSUER'];
+    expect(environmentOf(service('console'))['OIDC_ISSUER']).toBe(idp);
+    for (const name of ['intake', 'policy', 'broker', 'audit']) {
+      expect(JSON.parse(environmentOf(service(name))['AUTH_ISSUERS'] ?? '[]')).toContainEqual({ issuer: idp, jwksUri: `${idp}/jwks` });
+    }
   });
 
   it('runs NATS with JetStream on a volume, Postgres, the migrator and Jaeger with health checks', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { sleep } from './probe.mjs';
 
-/** @typedef {'intake' | 'policy' | 'notifier' | 'broker' | 'audit'} ServiceName */
+/** @typedef {'intake' | 'policy' | 'notifier' | 'broker' | 'audit' | 'console' | 'dev-idp'} ServiceName */
 
 /** An expected failure to launch (busy port, missing build, a service that never got ready): no stack needed. */
 export class LaunchError extends Error {
@@ -17,9 +17,11 @@ export class LaunchError extends Error {
 }
 
 /** Fixed across the system (README, docker-compose.yml, each app's config default). */
-export const DEFAULT_PORTS = /** @type {const} */ ({ intake: 3001, policy: 3002, notifier: 3003, broker: 3004, audit: 3005 });
+export const DEFAULT_PORTS = /** @type {const} */ ({ intake: 3001, policy: 3002, notifier: 3003, broker: 3004, audit: 3005, console: 3006, 'dev-idp': 3007 });
 /** @type {ServiceName[]} */
-export const SERVICE_NAMES = ['intake', 'policy', 'notifier', 'broker', 'audit'];
+export const SERVICE_NAMES = ['intake', 'policy', 'notifier', 'broker', 'audit', 'dev-idp', 'console'];
+/** The demo password of every identity at the dev identity provider (DEV ONLY). */
+export const DEV_IDP_PASSWORD = 'countersign-demo';
 /** Services that verify bearer tokens. */
 export const AUTH_SERVICES = new Set(['intake', 'policy', 'broker', 'audit']);
 
@@ -27,6 +29,7 @@ export const AUTH_SERVICES = new Set(['intake', 'policy', 'broker', 'audit']);
  * @typedef {{
  *   natsUrl: string, databaseUrl: string, port: number, repoRoot: string,
  *   devIssuerJwksFile: string, brokerKeyFile: string, auditKeyFile: string, maskKeyFile: string,
+ *   devIdpKeyFile?: string, urls?: Partial<Record<ServiceName, string>>,
  *   baseEnv: NodeJS.ProcessEnv, overrides: Record<string, string>,
  * }} EnvContext
  */
@@ -40,17 +43,34 @@ export const AUTH_SERVICES = new Set(['intake', 'policy', 'broker', 'audit']);
 export function serviceEnv(name, ctx) {
   const base = ctx.baseEnv;
   /** @type {Record<string, string>} */
+  const url = (/** @type {ServiceName} */ svc) => ctx.urls?.[svc] ?? `http://127.0.0.1:${DEFAULT_PORTS[svc]}`;
   const env = {
-    NATS_URL: ctx.natsUrl,
-    DATABASE_URL: ctx.databaseUrl,
     PORT: String(ctx.port),
     LOG_LEVEL: base.LOG_LEVEL ?? 'info',
   };
+  // The console and the dev identity provider hold no NATS or Postgres connection.
+  if (name !== 'console' && name !== 'dev-idp') Object.assign(env, { NATS_URL: ctx.natsUrl, DATABASE_URL: ctx.databaseUrl });
   if (AUTH_SERVICES.has(name)) {
     env.AUTH_AUDIENCE = base.AUTH_AUDIENCE ?? 'countersign';
-    env.AUTH_ISSUERS = base.AUTH_ISSUERS ?? '[]';
+    // The operator's issuers, plus the dev identity provider the console signs in with (demo only).
+    const issuers = JSON.parse(base.AUTH_ISSUERS ?? '[]');
+    env.AUTH_ISSUERS = JSON.stringify([...issuers, { issuer: url('dev-idp'), jwksUri: `${url('dev-idp')}/jwks` }]);
     env.DEV_ISSUER_ENABLED = 'true';
     env.DEV_ISSUER_JWKS_FILE = ctx.devIssuerJwksFile;
+  }
+  if (name === 'dev-idp') {
+    env.DEV_IDP_ISSUER = url('dev-idp');
+    env.DEV_IDP_IDENTITIES_FILE = join(ctx.repoRoot, 'config', 'demo-identities.yaml');
+    env.DEV_IDP_REDIRECT_URIS = `${url('console')}/auth/callback`;
+    env.DEV_IDP_PASSWORD = DEV_IDP_PASSWORD;
+    if (ctx.devIdpKeyFile) env.DEV_IDP_KEY_FILE = ctx.devIdpKeyFile;
+  }
+  if (name === 'console') {
+    env.CONSOLE_PUBLIC_URL = base.CONSOLE_PUBLIC_URL ?? url('console');
+    env.OIDC_ISSUER = base.OIDC_ISSUER ?? url('dev-idp');
+    env.OIDC_ALLOW_HTTP = 'true';
+    env.POLICY_URL = url('policy');
+    env.AUDIT_URL = url('audit');
   }
   if (name === 'policy') {
     env.POLICY_DIR = base.POLICY_DIR ?? join(ctx.repoRoot, 'policies', 'demo');
@@ -69,7 +89,7 @@ export function serviceEnv(name, ctx) {
   return { ...env, ...ctx.overrides };
 }
 
-const COLORS = { intake: 36, policy: 35, notifier: 33, broker: 32, audit: 34 };
+const COLORS = { intake: 36, policy: 35, notifier: 33, broker: 32, audit: 34, console: 96, 'dev-idp': 90 };
 
 /**
  * One running service process, its output and whether its exit is expected.

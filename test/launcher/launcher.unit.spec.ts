@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { AuditConfigSchema } from '../../apps/audit/src/config.js';
 import { BrokerConfigSchema } from '../../apps/broker/src/config.js';
+import { ConsoleConfigSchema } from '../../apps/console/src/config.js';
+import { DevIdpConfigSchema } from '../../apps/dev-idp/src/config.js';
 import { IntakeConfigSchema } from '../../apps/intake/src/config.js';
 import { NotifierConfigSchema } from '../../apps/notifier/src/config.js';
 import { PolicyConfigSchema } from '../../apps/policy/src/config.js';
@@ -50,6 +52,8 @@ describe('service environment', () => {
     notifier: NotifierConfigSchema,
     broker: BrokerConfigSchema,
     audit: AuditConfigSchema,
+    console: ConsoleConfigSchema,
+    'dev-idp': DevIdpConfigSchema,
   };
   const ctx = {
     natsUrl: 'nats://127.0.0.1:4299',
@@ -68,7 +72,17 @@ describe('service environment', () => {
     const env = serviceEnv(name, ctx);
     const parsed = (schemas[name] as z.ZodType).safeParse(env);
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
-    expect(env).toMatchObject({ NATS_URL: ctx.natsUrl, DATABASE_URL: ctx.databaseUrl, PORT: '4001' });
+    expect(env).toMatchObject({ PORT: '4001' });
+    if (name !== 'console' && name !== 'dev-idp') expect(env).toMatchObject({ NATS_URL: ctx.natsUrl, DATABASE_URL: ctx.databaseUrl });
+  });
+
+  it('has the token services trust the dev identity provider, and points the console at it and at the APIs', () => {
+    const urls = { 'dev-idp': 'http://127.0.0.1:4007', console: 'http://127.0.0.1:4006', policy: 'http://127.0.0.1:4002', audit: 'http://127.0.0.1:4005' };
+    const operator = [{ issuer: 'https://idp.example.com', jwksUri: 'https://idp.example.com/jwks' }];
+    const audit = serviceEnv('audit', { ...ctx, urls, baseEnv: { AUTH_ISSUERS: JSON.stringify(operator) } });
+    expect(JSON.parse(audit.AUTH_ISSUERS)).toEqual([...operator, { issuer: urls['dev-idp'], jwksUri: `${urls['dev-idp']}/jwks` }]);
+    expect(serviceEnv('dev-idp', { ...ctx, urls })).toMatchObject({ DEV_IDP_ISSUER: urls['dev-idp'], DEV_IDP_REDIRECT_URIS: `${urls.console}/auth/callback` });
+    expect(serviceEnv('console', { ...ctx, urls })).toMatchObject({ OIDC_ISSUER: urls['dev-idp'], POLICY_URL: urls.policy, AUDIT_URL: urls.audit, CONSOLE_PUBLIC_URL: urls.console });
   });
 
   it('turns the dev issuer on only for the services that verify tokens', () => {

@@ -12,8 +12,8 @@ import { DevIssuer, loadDemoIdentities, type MintOptions } from '@countersign/pl
 import { createTestDatabase, freePort, startNatsServer, type RunningNats, type TestDatabase } from '@countersign/testing';
 import { launchSystem, prepareDatabase } from '../../scripts/launcher.mjs';
 
-export type ServiceName = 'intake' | 'policy' | 'notifier' | 'broker' | 'audit';
-export const SERVICES: readonly ServiceName[] = ['intake', 'policy', 'notifier', 'broker', 'audit'];
+export type ServiceName = 'intake' | 'policy' | 'notifier' | 'broker' | 'audit' | 'console' | 'dev-idp';
+export const SERVICES: readonly ServiceName[] = ['intake', 'policy', 'notifier', 'broker', 'audit', 'console', 'dev-idp'];
 
 export interface StartSystemOptions {
   /** Extra environment for every service (e.g. short sweeper intervals). */
@@ -66,6 +66,8 @@ export async function startSystem(opts: StartSystemOptions = {}): Promise<System
       notifier: await freePort(),
       broker: await freePort(),
       audit: await freePort(),
+      console: await freePort(),
+      'dev-idp': await freePort(),
     };
     const launched = await launchSystem({
       natsUrl: nats.url,

@@ -12,6 +12,7 @@ import { CHECKPOINT_ORIGIN, PublishCheckpoint } from './checkpoints/publish-chec
 import type { AuditConfig } from './config.js';
 import { BuildEvidence } from './evidence/build-evidence.use-case.js';
 import { EvidenceController } from './evidence/evidence.controller.js';
+import { SummarizeEvidence } from './evidence/summarize-evidence.use-case.js';
 import { ExportLogController } from './reading/export-log/export-log.controller.js';
 import { ListEventsController } from './reading/list-events/list-events.controller.js';
 import { ListAuditEvents } from './reading/list-events/list-events.use-case.js';
@@ -52,6 +53,7 @@ export class AppModule {
         PublishCheckpoint,
         ProveLog,
         BuildEvidence,
+        SummarizeEvidence,
         { provide: Clock, useClass: SystemClock },
         CheckpointLoop,
         RecordEvents,

@@ -183,6 +183,12 @@ describe('audit export, verified offline (real NATS + Postgres + the CLI)', () =
     // Withheld at recording time: the evidence never carries the submitted arguments either.
     expect(text('events.jsonl')).not.toContain('quarter close');
     expect((await fetch(`${baseUrl}/v1/evidence?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, { headers: { authorization: `Bearer ${auditor}` } })).status).toBe(400);
+    // The same figures as JSON for a screen, from the same population.
+    const summary = (await (await fetch(`${baseUrl}/v1/evidence/summary?${period}`, { headers: { authorization: `Bearer ${auditor}` } })).json()) as { figures: Array<[string, number]>; events: number };
+    expect(summary.figures).toContainEqual(['allowed by policy', 1]);
+    expect(summary.events).toBe(lines.length);
+    expect((await fetch(`${baseUrl}/v1/evidence/summary?from=nope&to=2026-01-01T00:00:00Z`, { headers: { authorization: `Bearer ${auditor}` } })).status).toBe(400);
+    expect((await fetch(`${baseUrl}/v1/evidence/summary?${period}`)).status).toBe(401);
 
     // The auditor's commands: download, verify offline; an edited population is caught.
     const zipFile = join(dir, 'evidence.zip');

@@ -15,6 +15,8 @@ import { ExplainIntent } from './explanation/explain-intent/explain-intent.use-c
 import { MaskTokens } from './masking/mask-tokens.js';
 import { PolicyStore } from './policy-loading/policy-store.js';
 import { PolicyReloader, RELOAD_SETTINGS, type ReloadSettings } from './policy-loading/reload-policy/policy-reloader.js';
+import { ListReviewsController } from './reviewing/list-reviews/list-reviews.controller.js';
+import { ListReviews } from './reviewing/list-reviews/list-reviews.use-case.js';
 import { GetReviewController } from './reviewing/get-review/get-review.controller.js';
 import { RecordVote } from './reviewing/record-vote/record-vote.use-case.js';
 import { VoteCastHandler } from './reviewing/record-vote/vote-cast.handler.js';
@@ -48,7 +50,7 @@ export class AppModule {
         // One batch transaction at a time plus readiness probes: a few connections are plenty.
         PgPoolModule.forRoot(config.DATABASE_URL, { max: 4 }),
       ],
-      controllers: [HealthController, IntentSubmittedHandler, VoteCastHandler, ExplainIntentController, VotesController, GetReviewController],
+      controllers: [HealthController, IntentSubmittedHandler, VoteCastHandler, ExplainIntentController, VotesController, ListReviewsController, GetReviewController],
       providers: [
         postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
         { provide: LOGGER, useValue: deps.logger },
@@ -72,6 +74,7 @@ export class AppModule {
         ClassifyIntents,
         ExplainIntent,
         PolicyReloader,
+        ListReviews,
         RecordVote,
         RunReviewTimers,
         ReviewTimerLoop,

@@ -8,8 +8,9 @@ import { ApiError, PG_POOL } from '@countersign/platform/nest';
 import { Clock } from '@countersign/platform/runtime';
 import { checkpointStore, merkleLeaves } from '../checkpoints/merkle-log.js';
 import { CHECKPOINT_ORIGIN, PublishCheckpoint } from '../checkpoints/publish-checkpoint.use-case.js';
-import { AUDIT_COLUMNS, toChainEntry, type AuditRow } from '../reading/audit-rows.js';
+import { toChainEntry } from '../reading/audit-rows.js';
 import { AuditSigningKey } from '../signing/audit-signing-key.js';
+import { periodEvents } from './period-events.js';
 import { buildPopulation, POPULATION_COLUMNS } from './population.js';
 import { reportHtml } from './report-html.js';
 
@@ -42,14 +43,7 @@ export class BuildEvidence {
     const checkpoint = (await this.publish.execute().catch(() => undefined)) ?? (await checkpointStore.latest(this.pool));
     if (!checkpoint) throw new ApiError('CHECKPOINT_NOT_FOUND', 404, 'the log is empty');
     const size = checkpoint.treeSize;
-    const { rows } = await this.pool.query<AuditRow>(
-      `SELECT ${AUDIT_COLUMNS} FROM audit.events e
-       WHERE e.seq <= $3 AND (
-         e.intent_id IN (SELECT intent_id FROM audit.events WHERE type = 'intent.submitted' AND occurred_at >= $1 AND occurred_at < $2 AND seq <= $3)
-         OR (e.intent_id IS NULL AND e.occurred_at >= $1 AND e.occurred_at < $2))
-       ORDER BY e.seq`,
-      [from, to, size],
-    );
+    const rows = await periodEvents(this.pool, from, to, size);
     const tree = new MerkleTree(await merkleLeaves(this.pool, size));
     const events = rows.map((row) => {
       const entry = toChainEntry(row);

@@ -1,3 +1,4 @@
+import { evidenceFigures } from './figures.js';
 import type { PopulationRow } from './population.js';
 
 export interface ReportInput {
@@ -31,26 +32,7 @@ const CONTROLS: ReadonlyArray<[string, string, string]> = [
 export function reportHtml(input: ReportInput): string {
   const rows = input.population;
   const count = (pred: (r: PopulationRow) => boolean) => rows.filter(pred).length;
-  const figures: Array<[string, number]> = [
-    ['intents submitted', rows.length],
-    ['allowed by policy', count((r) => r.outcome === 'allowed')],
-    ['denied by policy', count((r) => r.outcome === 'denied')],
-    ['sent to review', count((r) => r.decision === 'review')],
-    ['approved', count((r) => r.outcome === 'approved')],
-    ['rejected', count((r) => r.outcome === 'rejected')],
-    ['expired without decision', count((r) => r.outcome === 'expired')],
-    ['still pending', count((r) => r.outcome === 'pending')],
-    ['grants issued', count((r) => r.grantIssuedAt !== '')],
-    ['grants redeemed', count((r) => r.grantRedeemedAt !== '')],
-  ];
-  const grantBeforeApproval = rows.filter((r) => r.outcome === 'approved' && r.grantIssuedAt !== '' && r.grantIssuedAt < r.decidedAt);
-  const exceptions = [
-    ...rows.filter((r) => /SELF_APPROVAL|OWNER_APPROVAL/.test(r.refusedVotes)).map((r) => [r.intentId, 'self-approval attempt refused', r.refusedVotes]),
-    ...rows.filter((r) => r.breakGlass === 'yes').map((r) => [r.intentId, 'break-glass approval', r.outcomeReason]),
-    ...rows.filter((r) => r.outcome === 'expired').map((r) => [r.intentId, 'review expired', r.outcomeReason]),
-    ...rows.filter((r) => r.approverIsNotRequester === 'NO').map((r) => [r.intentId, 'APPROVED BY REQUESTER OR OWNER', r.approvers]),
-    ...grantBeforeApproval.map((r) => [r.intentId, 'GRANT BEFORE APPROVAL', `${r.grantIssuedAt} < ${r.decidedAt}`]),
-  ];
+  const { figures, exceptions, grantBeforeApproval } = evidenceFigures(rows);
   const table = (head: string[], body: unknown[][]) =>
     `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${body
       .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
@@ -68,7 +50,7 @@ export function reportHtml(input: ReportInput): string {
 (sequence ${esc(input.events.firstSeq ?? '–')} to ${esc(input.events.lastSeq ?? '–')}) are in <code>events.jsonl</code>, each with its inclusion proof against that checkpoint;
 <code>countersign audit verify</code> checks a full export offline, and <code>manifest.json</code> (signed in <code>manifest.sig</code>) lists the SHA-256 of every file here.</p>
 <h2>Figures</h2>${table(['', 'count'], figures)}
-<p>Approved intents whose grant was issued before the approval: ${esc(grantBeforeApproval.length)}. Approvals by the requester or the owner of the requesting agent or pipeline (outside break-glass): ${esc(count((r) => r.approverIsNotRequester === 'NO'))}.</p>
+<p>Approved intents whose grant was issued before the approval: ${esc(grantBeforeApproval)}. Approvals by the requester or the owner of the requesting agent or pipeline (outside break-glass): ${esc(count((r) => r.approverIsNotRequester === 'NO'))}.</p>
 <h2>Exceptions</h2>${exceptions.length === 0 ? '<p>None.</p>' : table(['intent', 'exception', 'detail'], exceptions)}
 <h2>Control mapping</h2>${table(['control', 'objective', 'evidence'], CONTROLS.map((c) => [...c]))}
 </body></html>

@@ -111,6 +111,17 @@ export const reviewStore = {
     return (await withVotes(client, rows))[0];
   },
 
+  /** Pending reviews, newest first; only those `requester` opened when one is given. */
+  async listPending(client: pg.PoolClient, opts: { limit: number; requester?: { subject: string; issuer: string } }): Promise<LockedReview[]> {
+    const { rows } = opts.requester
+      ? await client.query<ReviewRow>(
+          `${SELECT_REVIEW} WHERE r.state = 'pending' AND r.requester->>'subject' = $2 AND r.requester->>'issuer' = $3 ORDER BY r.created_at DESC, r.id DESC LIMIT $1`,
+          [opts.limit, opts.requester.subject, opts.requester.issuer],
+        )
+      : await client.query<ReviewRow>(`${SELECT_REVIEW} WHERE r.state = 'pending' ORDER BY r.created_at DESC, r.id DESC LIMIT $1`, [opts.limit]);
+    return withVotes(client, rows);
+  },
+
   /** A post-hoc review of a break-glass approval: same intent, same requester, its own row. */
   async insertPostHoc(
     client: pg.PoolClient,
