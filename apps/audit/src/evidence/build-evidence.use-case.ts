@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify/sync';
 import type pg from 'pg';
-import type { CountersignEvent } from '@countersign/contracts';
+import { SignatureRejectedV1, type CountersignEvent, type EventOf } from '@countersign/contracts';
 import { merkleLeafHash, MerkleTree } from '@countersign/platform/crypto';
+import { EventKeyRing } from '@countersign/platform/event-keys';
 import { ApiError, PG_POOL } from '@countersign/platform/nest';
 import { Clock } from '@countersign/platform/runtime';
 import { checkpointStore, merkleLeaves } from '../checkpoints/merkle-log.js';
@@ -36,6 +37,7 @@ export class BuildEvidence {
     @Inject(AuditSigningKey) private readonly signing: AuditSigningKey,
     @Inject(CHECKPOINT_ORIGIN) private readonly origin: string,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(EventKeyRing) private readonly eventKeys: EventKeyRing,
   ) {}
 
   async execute(from: Date, to: Date): Promise<EvidenceFile[]> {
@@ -74,12 +76,15 @@ export class BuildEvidence {
       checkpoint: { size, root: checkpoint.rootHash },
       events: { count: rows.length, firstSeq: events[0]?.seq ?? null, lastSeq: events.at(-1)?.seq ?? null },
       population,
+      rejectedSignatures: rows.filter((r) => r.type === SignatureRejectedV1.type).map((r) => r.payload as EventOf<typeof SignatureRejectedV1>),
     });
     const files: EvidenceFile[] = [
       { name: 'population.csv', content: Buffer.from(csv, 'utf8') },
       { name: 'events.jsonl', content: Buffer.from(events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''), 'utf8') },
       { name: 'checkpoint.txt', content: Buffer.from(checkpoint.note, 'utf8') },
       { name: 'keys.json', content: Buffer.from(JSON.stringify(this.signing.jwks(), null, 2), 'utf8') },
+      // Every service's public event key and its owner: what each event's serviceSignature verifies against.
+      { name: 'event-keys.json', content: Buffer.from(JSON.stringify(this.eventKeys.jwks(), null, 2), 'utf8') },
       { name: 'report.html', content: Buffer.from(report, 'utf8') },
     ];
     const manifest = Buffer.from(
