@@ -27,6 +27,7 @@ export const AUTH_SERVICES = new Set(['intake', 'policy', 'broker', 'audit']);
  * @typedef {{
  *   natsUrl: string, databaseUrl: string, port: number, repoRoot: string,
  *   devIssuerJwksFile: string, brokerKeyFile: string, auditKeyFile: string, maskKeyFile: string,
+ *   eventKeyFiles?: Record<string, string>, eventKeysFile?: string,
  *   baseEnv: NodeJS.ProcessEnv, overrides: Record<string, string>,
  * }} EnvContext
  */
@@ -46,6 +47,12 @@ export function serviceEnv(name, ctx) {
     PORT: String(ctx.port),
     LOG_LEVEL: base.LOG_LEVEL ?? 'info',
   };
+  // Every service signs what it publishes with its own key and checks every other service's (apps/audit/README.md).
+  const eventKeyVar = `${name.toUpperCase()}_EVENT_SIGNING_KEY_FILE`;
+  const eventKeyFile = base[eventKeyVar] ?? ctx.eventKeyFiles?.[name];
+  if (eventKeyFile) env[eventKeyVar] = eventKeyFile;
+  const eventKeysFile = base.EVENT_KEYS_FILE ?? ctx.eventKeysFile;
+  if (eventKeysFile) env.EVENT_KEYS_FILE = eventKeysFile;
   if (AUTH_SERVICES.has(name)) {
     env.AUTH_AUDIENCE = base.AUTH_AUDIENCE ?? 'countersign';
     env.AUTH_ISSUERS = base.AUTH_ISSUERS ?? '[]';

@@ -10,6 +10,7 @@ import { BrokerConfigSchema } from '../../apps/broker/src/config.js';
 import { IntakeConfigSchema } from '../../apps/intake/src/config.js';
 import { NotifierConfigSchema } from '../../apps/notifier/src/config.js';
 import { PolicyConfigSchema } from '../../apps/policy/src/config.js';
+import { EventKeyRing, signingKeyVariable } from '@countersign/platform/event-keys';
 import { ensureDemoKeys, ensureEd25519Key } from '../../scripts/lib/keys.mjs';
 import { natsHostPort, probeNats, redactUrl } from '../../scripts/lib/probe.mjs';
 import { SERVICE_NAMES, serviceEnv } from '../../scripts/lib/services.mjs';
@@ -41,6 +42,23 @@ describe('demo keys', () => {
     const keys = await ensureDemoKeys(dir);
     expect(await readFile(keys.brokerKeyFile, 'utf8')).not.toBe(await readFile(keys.auditKeyFile, 'utf8'));
   });
+
+  it('creates one event signing key per service and a keys file every service loads, stable across runs', async () => {
+    const keys = await ensureDemoKeys(dir);
+    const pems = await Promise.all(SERVICE_NAMES.map((s) => readFile(keys.eventKeyFiles[s]!, 'utf8')));
+    expect(new Set(pems).size).toBe(SERVICE_NAMES.length);
+    const file = await readFile(keys.eventKeysFile, 'utf8');
+    expect(JSON.parse(file).keys.map((k: { service: string }) => k.service)).toEqual([...SERVICE_NAMES]);
+    expect(file).not.toContain('PRIVATE');
+    // What each service does at boot: its own key, listed under its own name, in the file.
+    for (const service of SERVICE_NAMES) {
+      const ring = EventKeyRing.fromEnv(service, { [signingKeyVariable(service)]: keys.eventKeyFiles[service], EVENT_KEYS_FILE: keys.eventKeysFile });
+      expect(ring.service).toBe(service);
+    }
+    const again = await ensureDemoKeys(dir);
+    expect(again.created).toEqual([]);
+    expect(await readFile(again.eventKeysFile, 'utf8')).toBe(file);
+  });
 });
 
 describe('service environment', () => {
@@ -60,6 +78,8 @@ describe('service environment', () => {
     brokerKeyFile: '/data/keys/broker-signing.pem',
     auditKeyFile: '/data/keys/audit-signing.pem',
     maskKeyFile: '/data/keys/policy-mask.key',
+    eventKeyFiles: Object.fromEntries(SERVICE_NAMES.map((s) => [s, `/data/keys/${s}-events.pem`])),
+    eventKeysFile: '/data/keys/event-keys.json',
     baseEnv: {},
     overrides: {},
   };
@@ -69,6 +89,7 @@ describe('service environment', () => {
     const parsed = (schemas[name] as z.ZodType).safeParse(env);
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
     expect(env).toMatchObject({ NATS_URL: ctx.natsUrl, DATABASE_URL: ctx.databaseUrl, PORT: '4001' });
+    expect(env).toMatchObject({ [signingKeyVariable(name)]: `/data/keys/${name}-events.pem`, EVENT_KEYS_FILE: ctx.eventKeysFile });
   });
 
   it('turns the dev issuer on only for the services that verify tokens', () => {
