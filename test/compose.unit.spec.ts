@@ -110,6 +110,13 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it.each(Object.keys(schemas))('%s gets its own event signing key and the shared event keys file from the init volume', (name) => {
+    expect(environmentOf(service(name))).toMatchObject({
+      [`${name.toUpperCase()}_EVENT_SIGNING_KEY_FILE`]: `/app/.data/keys/${name}-events.pem`,
+      EVENT_KEYS_FILE: '/app/.data/keys/event-keys.json',
+    });
+  });
+
   it('runs NATS with JetStream on a volume, Postgres, the migrator and Jaeger with health checks', () => {
     const { nats, postgres, migrate, jaeger } = compose.services;
     expect(String(nats?.command)).toContain('-js');

@@ -9,6 +9,6 @@ const dir = resolve(process.argv[2] ?? resolve(REPO_ROOT, '.data'));
 const prepared = await prepareDataDir(dir);
 process.stdout.write(
   `data directory ${dir}: broker key ${prepared.brokerKeyFile}, audit key ${prepared.auditKeyFile}, ` +
-    `masking key ${prepared.maskKeyFile}, ` +
+    `masking key ${prepared.maskKeyFile}, event keys ${prepared.eventKeysFile}, ` +
     `dev issuer JWKS ${prepared.devIssuerJwksFile}${prepared.created.length ? ` (created ${prepared.created.length} key(s))` : ''}\n`,
 );

@@ -30,6 +30,7 @@ export const AUTH_SERVICES = new Set(['intake', 'policy', 'broker', 'audit']);
  *   natsUrl: string, databaseUrl: string, port: number, repoRoot: string,
  *   devIssuerJwksFile: string, brokerKeyFile: string, auditKeyFile: string, maskKeyFile: string,
  *   devIdpKeyFile?: string, urls?: Partial<Record<ServiceName, string>>,
+ *   eventKeyFiles?: Record<string, string>, eventKeysFile?: string,
  *   baseEnv: NodeJS.ProcessEnv, overrides: Record<string, string>,
  * }} EnvContext
  */
@@ -48,8 +49,16 @@ export function serviceEnv(name, ctx) {
     PORT: String(ctx.port),
     LOG_LEVEL: base.LOG_LEVEL ?? 'info',
   };
-  // The console and the dev identity provider hold no NATS or Postgres connection.
-  if (name !== 'console' && name !== 'dev-idp') Object.assign(env, { NATS_URL: ctx.natsUrl, DATABASE_URL: ctx.databaseUrl });
+  // The console and the dev identity provider hold no NATS or Postgres connection and publish no events.
+  if (name !== 'console' && name !== 'dev-idp') {
+    Object.assign(env, { NATS_URL: ctx.natsUrl, DATABASE_URL: ctx.databaseUrl });
+    // Every service signs what it publishes with its own key and checks every other service's (apps/audit/README.md).
+    const eventKeyVar = `${name.toUpperCase()}_EVENT_SIGNING_KEY_FILE`;
+    const eventKeyFile = base[eventKeyVar] ?? ctx.eventKeyFiles?.[name];
+    if (eventKeyFile) env[eventKeyVar] = eventKeyFile;
+    const eventKeysFile = base.EVENT_KEYS_FILE ?? ctx.eventKeysFile;
+    if (eventKeysFile) env.EVENT_KEYS_FILE = eventKeysFile;
+  }
   if (AUTH_SERVICES.has(name)) {
     env.AUTH_AUDIENCE = base.AUTH_AUDIENCE ?? 'countersign';
     // The operator's issuers, plus the dev identity provider the console signs in with (demo only).

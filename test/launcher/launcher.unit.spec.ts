@@ -12,7 +12,8 @@ import { DevIdpConfigSchema } from '../../apps/dev-idp/src/config.js';
 import { IntakeConfigSchema } from '../../apps/intake/src/config.js';
 import { NotifierConfigSchema } from '../../apps/notifier/src/config.js';
 import { PolicyConfigSchema } from '../../apps/policy/src/config.js';
-import { ensureDemoKeys, ensureEd25519Key } from '../../scripts/lib/keys.mjs';
+import { EventKeyRing, signingKeyVariable } from '@countersign/platform/event-keys';
+import { ensureDemoKeys, ensureEd25519Key, EVENT_SIGNERS } from '../../scripts/lib/keys.mjs';
 import { natsHostPort, probeNats, redactUrl } from '../../scripts/lib/probe.mjs';
 import { SERVICE_NAMES, serviceEnv } from '../../scripts/lib/services.mjs';
 
@@ -43,6 +44,23 @@ describe('demo keys', () => {
     const keys = await ensureDemoKeys(dir);
     expect(await readFile(keys.brokerKeyFile, 'utf8')).not.toBe(await readFile(keys.auditKeyFile, 'utf8'));
   });
+
+  it('creates one event signing key per service and a keys file every service loads, stable across runs', async () => {
+    const keys = await ensureDemoKeys(dir);
+    const pems = await Promise.all(EVENT_SIGNERS.map((s) => readFile(keys.eventKeyFiles[s]!, 'utf8')));
+    expect(new Set(pems).size).toBe(EVENT_SIGNERS.length);
+    const file = await readFile(keys.eventKeysFile, 'utf8');
+    expect(JSON.parse(file).keys.map((k: { service: string }) => k.service)).toEqual([...EVENT_SIGNERS]);
+    expect(file).not.toContain('PRIVATE');
+    // What each service does at boot: its own key, listed under its own name, in the file.
+    for (const service of EVENT_SIGNERS) {
+      const ring = EventKeyRing.fromEnv(service, { [signingKeyVariable(service)]: keys.eventKeyFiles[service], EVENT_KEYS_FILE: keys.eventKeysFile });
+      expect(ring.service).toBe(service);
+    }
+    const again = await ensureDemoKeys(dir);
+    expect(again.created).toEqual([]);
+    expect(await readFile(again.eventKeysFile, 'utf8')).toBe(file);
+  });
 });
 
 describe('service environment', () => {
@@ -64,6 +82,8 @@ describe('service environment', () => {
     brokerKeyFile: '/data/keys/broker-signing.pem',
     auditKeyFile: '/data/keys/audit-signing.pem',
     maskKeyFile: '/data/keys/policy-mask.key',
+    eventKeyFiles: Object.fromEntries(EVENT_SIGNERS.map((s) => [s, `/data/keys/${s}-events.pem`])),
+    eventKeysFile: '/data/keys/event-keys.json',
     baseEnv: {},
     overrides: {},
   };
@@ -73,7 +93,12 @@ describe('service environment', () => {
     const parsed = (schemas[name] as z.ZodType).safeParse(env);
     expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
     expect(env).toMatchObject({ PORT: '4001' });
-    if (name !== 'console' && name !== 'dev-idp') expect(env).toMatchObject({ NATS_URL: ctx.natsUrl, DATABASE_URL: ctx.databaseUrl });
+    if (name !== 'console' && name !== 'dev-idp') {
+      expect(env).toMatchObject({ NATS_URL: ctx.natsUrl, DATABASE_URL: ctx.databaseUrl });
+      expect(env).toMatchObject({ [signingKeyVariable(name)]: `/data/keys/${name}-events.pem`, EVENT_KEYS_FILE: ctx.eventKeysFile });
+    } else {
+      expect(Object.keys(env).filter((k) => k.includes('EVENT'))).toEqual([]);
+    }
   });
 
   it('has the token services trust the dev identity provider, and points the console at it and at the APIs', () => {

@@ -26,6 +26,9 @@ describe('a service with a bad configuration', () => {
     // Cross-field rules run once the fields themselves parse (zod), so this one is reported on its own.
     ['audit', { AUDIT_SIGNING_KEY_FILE: '/k.pem', DEV_ISSUER_ENABLED: 'true' }, ['DEV_ISSUER_JWKS_FILE']],
     ['intake', { NATS_URL: 'not a url' }, ['NATS_URL']],
+    // The event keys are read while the app is built, still before NATS or Postgres.
+    ['intake', {}, ['INTAKE_EVENT_SIGNING_KEY_FILE: required', 'EVENT_KEYS_FILE: required']],
+    ['broker', { BROKER_SIGNING_KEY_FILE: `${root}package.json`, BROKER_EVENT_SIGNING_KEY_FILE: '/nonexistent/broker-events.pem', EVENT_KEYS_FILE: '/nonexistent/keys.json' }, ['BROKER_EVENT_SIGNING_KEY_FILE: cannot read /nonexistent/broker-events.pem (ENOENT)']],
   ] as Array<[string, Record<string, string>, string[]]>)('%s exits 1 naming each bad variable', (service, env, names) => {
     const { status, output } = boot(service, env);
     expect(status).toBe(1);

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import { TokenVerifier } from '@countersign/platform/auth';
+import type { EventKeyRing } from '@countersign/platform/event-keys';
 import type { Logger } from '@countersign/platform/logging';
 import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, SystemClock } from '@countersign/platform/runtime';
@@ -29,6 +30,7 @@ export interface AuditDeps {
   logger: Logger;
   signingKey: AuditSigningKey;
   verifier: TokenVerifier;
+  eventKeys: EventKeyRing;
 }
 
 @Module({})
@@ -38,7 +40,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
+        NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger, eventKeys: deps.eventKeys }),
         PgPoolModule.forRoot(config.DATABASE_URL),
       ],
       controllers: [HealthController, JwksController, ListEventsController, VerifyChainController, RecordEventsController, CheckpointsController, ExportLogController, EvidenceController],

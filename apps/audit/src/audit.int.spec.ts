@@ -31,11 +31,15 @@ import { createLogger } from '@countersign/platform/logging';
 import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
 import { UuidV7Generator } from '@countersign/platform/runtime';
 import { createTestDatabase, expectEventually, startNatsServer, type RunningNats, type TestDatabase } from '@countersign/testing';
+import { ownerSigner, testEventKeys } from '@countersign/platform/event-keys';
 import { createAuditApp } from './bootstrap.js';
 import { AuditConfigSchema } from './config.js';
 import { AUDIT_COLUMNS, toChainEntry, type AuditRow } from './reading/audit-rows.js';
 import type { ListEventsResult } from './reading/list-events/list-events.use-case.js';
 import { RecordEvents } from './recording/record-events/record-events.use-case.js';
+
+// Before any service boots: writes one event key per service and sets the *_EVENT_SIGNING_KEY_FILE / EVENT_KEYS_FILE variables.
+testEventKeys();
 
 const logger = createLogger('audit-test', 'silent');
 const ids = new UuidV7Generator();
@@ -113,7 +117,7 @@ describe('audit service (real NATS + Postgres)', () => {
 
   it('stores events from several subjects once each, in a chain that verifies', async () => {
     const published: CountersignEvent[] = [events.withdrawn(), events.rejected(), events.revoked(), events.withdrawn()];
-    await new EventPublisher(nc, logger).publishAll(published);
+    await new EventPublisher(nc, logger, ownerSigner()).publishAll(published);
     const rows = await expectEventually(async () => {
       const r = await storedRows();
       expect(r.map((x) => x.event_id).sort()).toEqual(published.map((e) => e.id).sort());
@@ -140,7 +144,7 @@ describe('audit service (real NATS + Postgres)', () => {
       actor: { kind: 'pipeline', id: 'ci' },
       data: { intent, intentHash: 'b'.repeat(64) },
     });
-    await new EventPublisher(nc, logger).publish(submitted);
+    await new EventPublisher(nc, logger, ownerSigner()).publish(submitted);
     const row = await expectEventually(async () => {
       const r = (await storedRows()).find((x) => x.event_id === submitted.id);
       expect(r).toBeDefined();
@@ -149,24 +153,31 @@ describe('audit service (real NATS + Postgres)', () => {
     const stored = JSON.stringify(row.payload);
     expect(stored).not.toContain('correct horse battery staple');
     expect(stored).not.toContain('jane.doe@example.com');
-    expect(row.payload).toMatchObject({ withheld: ['data.intent.args', 'data.intent.justification'], data: { intentHash: 'b'.repeat(64), intent: { action: 'db.export', args: {} } } });
+    expect(row.payload).toMatchObject({ withheld: { fields: ['data.intent.args', 'data.intent.justification'] }, data: { intentHash: 'b'.repeat(64), intent: { action: 'db.export' } } });
     expect(verifyChain(await chainOf(), keys)).toMatchObject({ ok: true });
+    // Intake's signature covers the withheld content by its digest, so it verifies from the stored row.
+    expect(row.service_kid).toBe(testEventKeys().ring('intake').kid);
+    expect(testEventKeys().ring('audit').verifier.verifyView(row.type, row.payload, row.service_signature)).toMatchObject({ ok: true, service: 'intake' });
   });
 
   it('a redelivered or twice-published event is not stored twice and does not fork the chain', async () => {
     const before = (await storedRows()).length;
     const again = events.rejected();
-    await new EventPublisher(nc, logger).publish(again);
+    await new EventPublisher(nc, logger, ownerSigner()).publish(again);
     await expectEventually(async () => expect((await storedRows()).some((r) => r.event_id === again.id)).toBe(true));
     // Past JetStream's dedup window, a second stream message with the same event id.
-    await jetstream(nc).publish(IntentRejectedV1.subject, JSON.stringify(again), { msgID: `${again.id}-again` });
+    await jetstream(nc).publish(IntentRejectedV1.subject, JSON.stringify({ ...again, signature: ownerSigner().sign(again) }), { msgID: `${again.id}-again` });
 
     // A batch handled again after its commit (the ack was lost), racing a second audit copy with new events.
     const record = app.get(RecordEvents);
     const old = (await storedRows()).slice(0, 3).map((r) => ({ event: r.payload as CountersignEvent, delivery: { subject: r.subject, streamSequence: Number(r.seq) } }));
     const fresh = Array.from({ length: 12 }, (_, i) => {
       const event = i % 2 ? events.withdrawn() : events.revoked();
-      return { event, delivery: { subject: `countersign.${event.type}.v1`, streamSequence: 1_000 + i } };
+      // As the transport hands it over: the signature verified and moved to the delivery.
+      const check = testEventKeys().ring('audit').verifier.verifyEvent({ ...event, signature: ownerSigner().sign(event) });
+      if (!check.ok) throw new Error(check.reason);
+      const signature = { jws: ownerSigner().sign(event), kid: check.kid, service: check.service };
+      return { event, delivery: { subject: `countersign.${event.type}.v1`, streamSequence: 1_000 + i, signature } };
     });
     // Many writers at once (as several audit copies would be), each with the replayed batch and one new
     // event: without the chain lock they extend the same head and fail on the seq key; with it all
@@ -194,7 +205,7 @@ describe('audit service (real NATS + Postgres)', () => {
     await js.publish(IntentSubmittedV1.subject, 'not json at all', { msgID: ids.next() });
     await js.publish(IntentWithdrawnV1.subject, JSON.stringify({ id: 'nope', type: 'intent.withdrawn' }), { msgID: ids.next() });
     const after = events.revoked();
-    await new EventPublisher(nc, logger).publish(after);
+    await new EventPublisher(nc, logger, ownerSigner()).publish(after);
     await expectEventually(async () => {
       const rows = await storedRows();
       expect(rows.some((r) => r.event_id === after.id)).toBe(true);
@@ -234,7 +245,7 @@ describe('audit service (real NATS + Postgres)', () => {
       return original(items);
     };
     try {
-      await new EventPublisher(nc, logger).publish(target);
+      await new EventPublisher(nc, logger, ownerSigner()).publish(target);
       await expectEventually(async () => expect((await storedRows()).some((r) => r.event_id === target.id)).toBe(true), { timeoutMs: 20_000 });
     } finally {
       record.execute = original;
@@ -268,7 +279,7 @@ describe('audit service (real NATS + Postgres)', () => {
     expect(page1.events.map((e) => e.seq)).toEqual([1, 2]);
     expect(page1.nextAfterSeq).toBe(2);
     expect(Object.keys(page1.events[0]!).sort()).toEqual(
-      ['entryHash', 'eventId', 'intentId', 'kid', 'leafHash', 'occurredAt', 'payload', 'prevHash', 'recordedAt', 'seq', 'signature', 'subject', 'type'].sort(),
+      ['entryHash', 'eventId', 'intentId', 'kid', 'leafHash', 'occurredAt', 'payload', 'prevHash', 'recordedAt', 'seq', 'serviceKid', 'serviceSignature', 'signature', 'subject', 'type'].sort(),
     );
     const page2 = (await (await get(`/v1/audit/events?limit=2&afterSeq=${page1.nextAfterSeq}`, tokens.reader)).json()) as ListEventsResult;
     expect(page2.events[0]!.seq).toBe(3);
@@ -292,7 +303,7 @@ describe('audit service (real NATS + Postgres)', () => {
     expect(signed).toMatchObject({ size: first.treeSize });
     expect(signed!.root.toString('hex')).toBe(first.rootHash);
 
-    await new EventPublisher(nc, logger).publishAll([events.withdrawn(), events.revoked()]);
+    await new EventPublisher(nc, logger, ownerSigner()).publishAll([events.withdrawn(), events.revoked()]);
     await expectEventually(async () => expect((await storedRows()).length).toBe(first.treeSize + 2));
     const second = (await (await post(tokens.auditor)).json()) as { treeSize: number; note: string };
     expect(second.treeSize).toBe(first.treeSize + 2);
@@ -314,6 +325,35 @@ describe('audit service (real NATS + Postgres)', () => {
     expect((await post(tokens.nobody)).status).toBe(403);
   });
 
+  it('never stores an event forged by a non-owner or sent unsigned; records system.signature_rejected instead', async () => {
+    // Notifier's genuine key on a broker event (a compromised notifier forging a grant), and a bare publish.
+    const forged = events.revoked();
+    await new EventPublisher(nc, logger, testEventKeys().signerFor('notifier')).publish(forged);
+    const unsigned = events.withdrawn();
+    await jetstream(nc).publish(IntentWithdrawnV1.subject, JSON.stringify(unsigned), { msgID: unsigned.id });
+    const genuine = events.revoked();
+    await new EventPublisher(nc, logger, ownerSigner()).publish(genuine);
+    const rejected = await expectEventually(async () => {
+      const rows = await storedRows();
+      expect(rows.some((r) => r.event_id === genuine.id)).toBe(true);
+      const reports = rows.filter((r) => r.type === 'system.signature_rejected');
+      const of = (id: string) => reports.find((r) => (r.payload as { data: { originalEventId?: string } }).data.originalEventId === id);
+      expect(of(forged.id)).toBeDefined();
+      expect(of(unsigned.id)).toBeDefined();
+      return { forged: of(forged.id)!, unsigned: of(unsigned.id)! };
+    });
+    const rows = await storedRows();
+    expect(rows.some((r) => r.event_id === forged.id || r.event_id === unsigned.id)).toBe(false);
+    expect(rejected.forged.payload).toMatchObject({
+      intentId: forged.intentId,
+      data: { eventType: 'grant.revoked', consumer: 'audit', signer: 'notifier', kid: testEventKeys().ring('notifier').kid, reason: expect.stringMatching(/grant\.revoked may not be emitted by notifier/) },
+    });
+    expect(rejected.unsigned.payload).toMatchObject({ data: { eventType: 'intent.withdrawn', reason: 'the event carries no service signature' } });
+    // The rejection is audit's own event, signed by audit, and the whole table still verifies.
+    expect(rejected.forged.service_kid).toBe(testEventKeys().ring('audit').kid);
+    expect(await (await get('/v1/audit/verify', tokens.auditor)).json()).toMatchObject({ ok: true });
+  });
+
   it('refuses to sign a checkpoint that contradicts the last one after a row was rewritten as superuser', async () => {
     const post = () => fetch(`${baseUrl}/v1/audit/checkpoints`, { method: 'POST', headers: { authorization: `Bearer ${tokens.auditor}` } });
     expect((await post()).status).toBe(200);
@@ -325,7 +365,7 @@ describe('audit service (real NATS + Postgres)', () => {
     } finally {
       client.release();
     }
-    await new EventPublisher(nc, logger).publish(events.withdrawn());
+    await new EventPublisher(nc, logger, ownerSigner()).publish(events.withdrawn());
     await expectEventually(async () => {
       const res = await post();
       expect(res.status).toBe(500);

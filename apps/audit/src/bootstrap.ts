@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TokenVerifier } from '@countersign/platform/auth';
 import { PinoNestLogger, type Logger } from '@countersign/platform/logging';
 import { SubjectFilters } from '@countersign/contracts';
+import { EventKeyRing } from '@countersign/platform/event-keys';
 import { ApiErrorFilter, JetStreamTransport, type JetStreamTransportOptions } from '@countersign/platform/nest';
 import { AppModule, SERVICE_NAME } from './app.module.js';
 import type { AuditConfig } from './config.js';
@@ -24,9 +25,11 @@ export async function createAuditApp(config: AuditConfig, logger: Logger, overri
     ...(config.DEV_ISSUER_ENABLED && config.DEV_ISSUER_JWKS_FILE ? { devIssuer: { jwksFile: config.DEV_ISSUER_JWKS_FILE } } : {}),
   });
   if (config.DEV_ISSUER_ENABLED) logger.warn('DEV ISSUER ENABLED: tokens minted by scripts/dev-token.mjs are trusted');
-  logger.info({ kid: signingKey.kid }, 'audit signing key loaded');
+  // AUDIT_EVENT_SIGNING_KEY_FILE and EVENT_KEYS_FILE: audit verifies every service's signature before storing.
+  const eventKeys = EventKeyRing.fromEnv(SERVICE_NAME);
+  logger.info({ kid: signingKey.kid, eventKid: eventKeys.kid }, 'audit signing keys loaded');
   const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.forRoot(config, { logger, signingKey, verifier }),
+    AppModule.forRoot(config, { logger, signingKey, verifier, eventKeys }),
     { bufferLogs: true, bodyParser: false },
   );
   app.useLogger(new PinoNestLogger(logger));
@@ -39,6 +42,7 @@ export async function createAuditApp(config: AuditConfig, logger: Logger, overri
     durable: SERVICE_NAME,
     serviceName: SERVICE_NAME,
     logger,
+    eventKeys,
     batchSize: config.AUDIT_BATCH_SIZE,
     // Every subject, not just the contracts' list, so one no contract names is still terminated and
     // reported (and that rejection audited) rather than never delivered.

@@ -21,12 +21,16 @@ import {
   verifyInclusion,
 } from '@countersign/platform/crypto';
 import { applyMigrations } from '@countersign/platform/db';
+import { EventVerifier, parseEventKeys, ownerSigner, testEventKeys } from '@countersign/platform/event-keys';
 import { createLogger } from '@countersign/platform/logging';
 import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
 import { UuidV7Generator } from '@countersign/platform/runtime';
 import { createTestDatabase, expectEventually, startNatsServer, type RunningNats, type TestDatabase } from '@countersign/testing';
 import { createAuditApp } from './bootstrap.js';
 import { AuditConfigSchema } from './config.js';
+
+// Before any service boots: writes one event key per service and sets the *_EVENT_SIGNING_KEY_FILE / EVENT_KEYS_FILE variables.
+testEventKeys();
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
@@ -73,7 +77,7 @@ describe('audit export, verified offline (real NATS + Postgres + the CLI)', () =
     const events = Array.from({ length: 6 }, () =>
       createEvent(IntentWithdrawnV1, { id: ids.next(), occurredAt: new Date(), intentId: ids.next(), actor, data: { reason: 'no longer needed' } }),
     );
-    await new EventPublisher(nc, logger).publishAll(events);
+    await new EventPublisher(nc, logger, ownerSigner()).publishAll(events);
     await expectEventually(async () => expect((await sql.query('SELECT count(*)::int AS n FROM audit.events')).rows[0].n).toBe(6));
   });
 
@@ -93,11 +97,11 @@ describe('audit export, verified offline (real NATS + Postgres + the CLI)', () =
   };
   const pinned = () => [key.publicJwk()];
 
-  async function cli(text: string): Promise<{ code: number; out: string }> {
+  async function cli(text: string, extra: string[] = []): Promise<{ code: number; out: string }> {
     const file = join(dir, `export-${ids.next()}.jsonl`);
     await writeFile(file, text);
     try {
-      const { stdout } = await run(process.execPath, [CLI, 'audit', 'verify', file, '--jwks', join(dir, 'jwks.json')]);
+      const { stdout } = await run(process.execPath, [CLI, 'audit', 'verify', file, '--jwks', join(dir, 'jwks.json'), ...extra]);
       return { code: 0, out: stdout };
     } catch (error) {
       const e = error as { code: number; stdout: string; stderr: string };
@@ -124,6 +128,35 @@ describe('audit export, verified offline (real NATS + Postgres + the CLI)', () =
     expect(await cli(clean)).toMatchObject({ code: 0, out: expect.stringMatching(/^ok: 6 events; signed checkpoint countersign\/audit size 6/) });
     // Another key cannot vouch for it.
     expect(verifyAuditExport(clean, [Ed25519Key.generate().publicJwk()])).toMatchObject({ ok: false, reason: expect.stringMatching(/not signed/) });
+    // The header carries every service's event key; pinned, each event's service signature is checked.
+    expect(JSON.parse(clean.slice(0, clean.indexOf('\n'))).eventKeys).toEqual(testEventKeys().ring('audit').jwks());
+    expect(await cli(clean, ['--event-keys', testEventKeys().keysFile])).toMatchObject({ code: 0, out: expect.stringMatching(/service signatures: 6 events, each signed by a service that owns its type/) });
+  });
+
+  it("names an event whose service signature was swapped, and one re-signed by a service that does not own it, though the chain holds", async () => {
+    const row = async (seq: number) => (await sql.query<{ payload: object; service_signature: string }>('SELECT payload, service_signature FROM audit.events WHERE seq = $1', [seq])).rows[0]!;
+    const [first, third, fifth] = [await row(1), await row(3), await row(5)];
+    // Another event's genuine signature on seq 3, and policy's valid signature over seq 5's own payload.
+    await asSuperuser(`UPDATE audit.events SET service_signature = '${first.service_signature}' WHERE seq = 3`);
+    const byPolicy = testEventKeys().signerFor('policy').sign(fifth.payload as { type: string });
+    await asSuperuser(`UPDATE audit.events SET service_signature = '${byPolicy}' WHERE seq = 5`);
+    try {
+      const text = await exportLog();
+      // The audit chain does not cover who emitted the event: only the service signature catches this.
+      expect(verifyAuditExport(text, pinned())).toMatchObject({ ok: true });
+      const swapped = await cli(text, ['--event-keys', testEventKeys().keysFile]);
+      expect(swapped.code).toBe(1);
+      expect(swapped.out).toMatch(/does not verify: seq 3 \(event [0-9a-f-]+\): service signature: the signature of intake \(key [\w-]+\) does not verify/);
+      const lines = text.trimEnd().split('\n');
+      const withoutThird = [lines[0], ...lines.slice(1).map((l) => (JSON.parse(l).seq === 3 ? JSON.stringify({ ...JSON.parse(l), serviceSignature: third.service_signature }) : l))].join('\n');
+      expect(await cli(withoutThird, ['--event-keys', testEventKeys().keysFile])).toMatchObject({ code: 1, out: expect.stringMatching(/seq 5 .*service signature: intent\.withdrawn may not be emitted by policy/) });
+      const served = (await (await fetch(`${baseUrl}/v1/audit/verify`, { headers: { authorization: `Bearer ${auditor}` } })).json()) as { ok: boolean; seq: number; reason: string };
+      expect(served).toMatchObject({ ok: false, seq: 3, reason: expect.stringMatching(/^service signature: /) });
+    } finally {
+      await asSuperuser(`UPDATE audit.events SET service_signature = '${third.service_signature}' WHERE seq = 3`);
+      await asSuperuser(`UPDATE audit.events SET service_signature = '${fifth.service_signature}' WHERE seq = 5`);
+    }
+    expect(await cli(await exportLog(), ['--event-keys', testEventKeys().keysFile])).toMatchObject({ code: 0 });
   });
 
   it('names two reordered events and a truncated tail', async () => {
@@ -151,7 +184,7 @@ describe('audit export, verified offline (real NATS + Postgres + the CLI)', () =
       id: ids.next(), occurredAt: new Date(), intentId, actor: { kind: 'service', id: 'policy' },
       data: { intentHash: 'd'.repeat(64), decision: 'allow', policyVersion: 'e'.repeat(64), ruleIds: ['allow-orders'], reasons: ['allow-orders: allow'], grant: { audience: 'db:prod/orders', claimTtlSeconds: 300, useTtlSeconds: 60 } },
     });
-    await new EventPublisher(nc, logger).publishAll([submitted, classified]);
+    await new EventPublisher(nc, logger, ownerSigner()).publishAll([submitted, classified]);
     await expectEventually(async () => expect((await sql.query('SELECT count(*)::int AS n FROM audit.events WHERE intent_id = $1', [intentId])).rows[0].n).toBe(2));
     const hour = 3_600_000;
     const period = `from=${new Date(Date.now() - hour).toISOString()}&to=${new Date(Date.now() + hour).toISOString()}`;
@@ -159,7 +192,7 @@ describe('audit export, verified offline (real NATS + Postgres + the CLI)', () =
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/zip');
     const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
-    expect(Object.keys(files).sort()).toEqual(['checkpoint.txt', 'events.jsonl', 'keys.json', 'manifest.json', 'manifest.sig', 'population.csv', 'report.html']);
+    expect(Object.keys(files).sort()).toEqual(['checkpoint.txt', 'event-keys.json', 'events.jsonl', 'keys.json', 'manifest.json', 'manifest.sig', 'population.csv', 'report.html']);
     const text = (name: string) => Buffer.from(files[name]!).toString('utf8');
     // The manifest is signed by the audit key and names every other file by its SHA-256.
     const manifest = JSON.parse(text('manifest.json')) as { files: Array<{ name: string; sha256: string }>; checkpoint: { size: number } };
@@ -180,6 +213,12 @@ describe('audit export, verified offline (real NATS + Postgres + the CLI)', () =
     expect(csv[0]).toMatch(/^intentId,submittedAt,requester,/);
     expect(csv.find((l) => l.startsWith(intentId))).toMatch(/ci-deployer,pipeline,alice,db\.export,db:prod\/orders,.*allowed/);
     expect(text('report.html')).toContain('<td>allowed by policy</td><td>1</td>');
+    expect(text('report.html')).toContain('<td>events refused for their signature</td><td>0</td>');
+    // Each event's service signature verifies against event-keys.json from the stored payload alone.
+    const eventKeys = new EventVerifier(parseEventKeys(JSON.parse(text('event-keys.json'))));
+    for (const e of text('events.jsonl').trimEnd().split('\n').map((l) => JSON.parse(l) as { payload: { type: string }; serviceSignature: string })) {
+      expect(eventKeys.verifyView(e.payload.type, e.payload, e.serviceSignature)).toMatchObject({ ok: true });
+    }
     // Withheld at recording time: the evidence never carries the submitted arguments either.
     expect(text('events.jsonl')).not.toContain('quarter close');
     expect((await fetch(`${baseUrl}/v1/evidence?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z`, { headers: { authorization: `Bearer ${auditor}` } })).status).toBe(400);

@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Inject, Module, type OnApplicationShutdown 
 import type pg from 'pg';
 import { createPrismaClient, PrismaClient as PrismaClientToken, type PrismaClient } from '@countersign/platform/db';
 import type { Logger } from '@countersign/platform/logging';
+import type { EventKeyRing } from '@countersign/platform/event-keys';
 import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import type { BrokerConfig } from './config.js';
@@ -13,6 +14,7 @@ export interface BrokerModuleOptions {
   logger: Logger;
   /** Tests move time forward to see grants expire. */
   clock?: Clock;
+  eventKeys: EventKeyRing;
 }
 
 class PrismaShutdown implements OnApplicationShutdown {
@@ -37,7 +39,7 @@ class CoreModule {
     return {
       module: CoreModule,
       imports: [
-        NatsModule.forRoot({ url: opts.config.NATS_URL, name: 'broker' }),
+        NatsModule.forRoot({ url: opts.config.NATS_URL, name: 'broker', eventKeys: opts.eventKeys }),
         // One batch transaction at a time (plus the pre-check read): a few connections are plenty.
         PgPoolModule.forRoot(opts.config.DATABASE_URL, { max: 4 }),
       ],

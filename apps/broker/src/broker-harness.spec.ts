@@ -21,6 +21,7 @@ import { applyMigrations } from '@countersign/platform/db';
 import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
 import { Clock } from '@countersign/platform/runtime';
 import { createTestDatabase, expectEventually, startNatsServer, type TestDatabase } from '@countersign/testing';
+import { ownerSigner, testEventKeys } from '@countersign/platform/event-keys';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import pg from 'pg';
@@ -29,6 +30,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { expect } from 'vitest';
 import { createBrokerApp } from './bootstrap.js';
 import { loadBrokerConfig } from './config.js';
+
+// Before any service boots: writes one event key per service and sets the *_EVENT_SIGNING_KEY_FILE / EVENT_KEYS_FILE variables.
+testEventKeys();
 
 export class MovableClock extends Clock {
   offsetMs = 0;
@@ -123,7 +127,7 @@ export async function startBroker(opts: HarnessOptions): Promise<BrokerHarness> 
     sql,
     db,
     nc,
-    publisher: new EventPublisher(nc, logger),
+    publisher: new EventPublisher(nc, logger, ownerSigner()),
     issuer,
     clock,
     logLines,

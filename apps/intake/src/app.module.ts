@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import { TokenVerifier, tokenVerifierConfigFromEnv } from '@countersign/platform/auth';
 import type { Logger } from '@countersign/platform/logging';
+import type { EventKeyRing } from '@countersign/platform/event-keys';
 import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import type { IntakeConfig } from './config.js';
@@ -32,14 +33,14 @@ class CoreModule {
 
 @Module({})
 export class AppModule {
-  static forRoot(config: IntakeConfig, logger: Logger): DynamicModule {
+  static forRoot(config: IntakeConfig, logger: Logger, eventKeys: EventKeyRing): DynamicModule {
     return {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config, logger),
         // Every request and consumed batch is a handful of raw statements (Prisma's per-query cost was most of the latency).
         PgPoolModule.forRoot(config.DATABASE_URL, { max: 16 }),
-        NatsModule.forRoot({ url: config.NATS_URL, name: 'intake', logger }),
+        NatsModule.forRoot({ url: config.NATS_URL, name: 'intake', logger, eventKeys }),
         IntentsModule,
       ],
       controllers: [HealthController],

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, PinoNestLogger, type Logger } from '@countersign/platform/logging';
+import { EventKeyRing } from '@countersign/platform/event-keys';
 import { ApiErrorFilter, JetStreamTransport } from '@countersign/platform/nest';
 import { AppModule } from './app.module.js';
 import type { IntakeConfig } from './config.js';
@@ -17,7 +18,9 @@ export async function createIntakeApp(
   config: IntakeConfig,
   logger: Logger = createLogger('intake', config.LOG_LEVEL),
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+  // INTAKE_EVENT_SIGNING_KEY_FILE and EVENT_KEYS_FILE: intake signs what it publishes, verifies what it consumes.
+  const eventKeys = EventKeyRing.fromEnv('intake');
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger, eventKeys), {
     bufferLogs: true,
     bodyParser: false,
   });
@@ -33,7 +36,7 @@ export async function createIntakeApp(
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   server.headersTimeout = KEEP_ALIVE_MS + 1_000;
   app.connectMicroservice({
-    strategy: new JetStreamTransport({ url: config.NATS_URL, durable: DURABLE, serviceName: 'intake', logger }),
+    strategy: new JetStreamTransport({ url: config.NATS_URL, durable: DURABLE, serviceName: 'intake', logger, eventKeys }),
   });
   if (config.DEV_ISSUER_ENABLED) logger.warn('DEV_ISSUER_ENABLED=true: dev-issuer tokens are accepted (never in production)');
   await app.startAllMicroservices();

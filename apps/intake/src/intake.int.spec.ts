@@ -19,16 +19,14 @@ import { applyMigrations, createPrismaClient, type PrismaClient } from '@counter
 import { createLogger } from '@countersign/platform/logging';
 import { ensureStream, EventPublisher } from '@countersign/platform/nats';
 import { UuidV7Generator } from '@countersign/platform/runtime';
-import {
-  createTestDatabase,
-  expectEventually,
-  startNatsServer,
-  type RunningNats,
-  type TestDatabase,
-} from '@countersign/testing';
+import { createTestDatabase, expectEventually, startNatsServer, type RunningNats, type TestDatabase } from '@countersign/testing';
+import { ownerSigner, testEventKeys } from '@countersign/platform/event-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIntakeApp } from './bootstrap.js';
 import { IntakeConfigSchema } from './config.js';
+
+// Before any service boots: writes one event key per service and sets the *_EVENT_SIGNING_KEY_FILE / EVENT_KEYS_FILE variables.
+testEventKeys();
 
 const ids = new UuidV7Generator();
 const logger = createLogger('intake-test', process.env['TEST_LOG_LEVEL'] ?? 'silent');
@@ -281,7 +279,7 @@ describe('intake', () => {
         reasons: ['exports from prod need review'],
       },
     });
-    const publisher = new EventPublisher(nc, logger);
+    const publisher = new EventPublisher(nc, logger, ownerSigner());
     await publisher.publish(classified);
     const res = await waiting;
     expect(res.status).toBe(200);
@@ -312,7 +310,7 @@ describe('intake', () => {
     const intentHash = body['intentHash'] as string;
     const actor = { kind: 'service' as const, id: 'test' };
     const grantId = ids.next();
-    await new EventPublisher(nc, logger).publishAll([
+    await new EventPublisher(nc, logger, ownerSigner()).publishAll([
       createEvent(IntentClassifiedV1, {
         id: ids.next(),
         occurredAt: new Date(),

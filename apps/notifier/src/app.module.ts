@@ -1,6 +1,7 @@
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import type { PrismaClient } from '@countersign/platform/db';
 import type { Logger } from '@countersign/platform/logging';
+import type { EventKeyRing } from '@countersign/platform/event-keys';
 import { HealthController, NatsModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import { BackgroundTasks } from './background-tasks.js';
@@ -79,7 +80,7 @@ function teamsModule(deps: NotifierDeps): { providers: Provider[]; controllers: 
 
 @Module({})
 export class AppModule {
-  static forRoot(config: NotifierConfig, deps: NotifierDeps): DynamicModule {
+  static forRoot(config: NotifierConfig, deps: NotifierDeps, eventKeys: EventKeyRing): DynamicModule {
     const channels: ReviewChannel[] = [
       new ConsoleChannel(),
       ...(deps.slack ? [deps.slack.channel] : []),
@@ -100,7 +101,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
+        NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger, eventKeys }),
         DatabaseModule.forRoot(config.DATABASE_URL),
       ],
       controllers: [HealthController, ReviewRequestedHandler, ReviewEventsHandler, ...chatControllers],

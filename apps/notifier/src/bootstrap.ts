@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PinoNestLogger, type Logger } from '@countersign/platform/logging';
+import { EventKeyRing } from '@countersign/platform/event-keys';
 import { ApiErrorFilter, JetStreamTransport } from '@countersign/platform/nest';
 import { SystemClock, type Clock } from '@countersign/platform/runtime';
 import { AppModule, SERVICE_NAME, type NotifierDeps } from './app.module.js';
@@ -94,7 +95,9 @@ async function loadDeps(config: NotifierConfig, logger: Logger, opts: NotifierAp
 /** Builds the whole service (HTTP + JetStream consumer) without listening; main.ts and tests share it. */
 export async function createNotifierApp(config: NotifierConfig, logger: Logger, opts: NotifierAppOptions = {}): Promise<INestApplication> {
   const deps = await loadDeps(config, logger, opts);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, deps), {
+  // NOTIFIER_EVENT_SIGNING_KEY_FILE and EVENT_KEYS_FILE: notifier signs chat votes, verifies review events.
+  const eventKeys = EventKeyRing.fromEnv(SERVICE_NAME);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, deps, eventKeys), {
     bufferLogs: true,
     bodyParser: false,
   });
@@ -108,7 +111,7 @@ export async function createNotifierApp(config: NotifierConfig, logger: Logger, 
   app.enableShutdownHooks();
   app.connectMicroservice({
     // Pull several messages per request (still handled one at a time, in order): saves a round trip per event.
-    strategy: new JetStreamTransport({ url: config.NATS_URL, durable: SERVICE_NAME, serviceName: SERVICE_NAME, logger, batchSize: 32 }),
+    strategy: new JetStreamTransport({ url: config.NATS_URL, durable: SERVICE_NAME, serviceName: SERVICE_NAME, logger, batchSize: 32, eventKeys }),
   });
   await app.startAllMicroservices();
   return app;

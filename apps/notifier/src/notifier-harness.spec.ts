@@ -40,8 +40,12 @@ import {
   type RunningNats,
   type TestDatabase,
 } from '@countersign/testing';
+import { ownerSigner, testEventKeys } from '@countersign/platform/event-keys';
 import { createNotifierApp } from './bootstrap.js';
 import { NotifierConfigSchema } from './config.js';
+
+// Before any service boots: writes one event key per service and sets the *_EVENT_SIGNING_KEY_FILE / EVENT_KEYS_FILE variables.
+testEventKeys();
 
 export const SLACK_TOKEN = 'xoxb-fake-0123456789-token';
 export const SLACK_SIGNING_SECRET = 'fake-signing-secret-5d41402abc4b2a76b9719d911017c592';
@@ -126,7 +130,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const nc = await connectNats({ url: nats.url, name: `notifier-${opts.name}-test` });
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) });
-  const publisher = new EventPublisher(nc, logger);
+  const publisher = new EventPublisher(nc, logger, ownerSigner());
   const seen: CountersignEvent[] = [];
   for (const filter of [SubjectFilters.review, SubjectFilters.intent]) {
     const sub = nc.subscribe(filter);

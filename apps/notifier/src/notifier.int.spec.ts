@@ -9,8 +9,12 @@ import { createLogger } from '@countersign/platform/logging';
 import { connectNats, EventPublisher, type NatsConnection } from '@countersign/platform/nats';
 import { UuidV7Generator } from '@countersign/platform/runtime';
 import { createTestDatabase, expectEventually, startNatsServer, type RunningNats, type TestDatabase } from '@countersign/testing';
+import { ownerSigner, testEventKeys, ownerSignedJson } from '@countersign/platform/event-keys';
 import { createNotifierApp } from './bootstrap.js';
 import { NotifierConfigSchema } from './config.js';
+
+// Before any service boots: writes one event key per service and sets the *_EVENT_SIGNING_KEY_FILE / EVENT_KEYS_FILE variables.
+testEventKeys();
 
 const logger = createLogger('notifier-test', 'silent');
 const ids = new UuidV7Generator();
@@ -66,7 +70,7 @@ describe('notifier service (real NATS + Postgres)', () => {
         intent,
       },
     });
-    await new EventPublisher(nc, logger).publish(requested);
+    await new EventPublisher(nc, logger, ownerSigner()).publish(requested);
     const notified = await expectEventually(() => {
       const out = seen.filter((e) => e.type === 'review.notified');
       expect(out).toHaveLength(1);
@@ -82,7 +86,7 @@ describe('notifier service (real NATS + Postgres)', () => {
     });
 
     // The same event again as a separate stream message: no second delivery, the stored event is republished.
-    await jetstream(nc).publish(ReviewRequestedV1.subject, JSON.stringify(requested), { msgID: `${requested.id}-again` });
+    await jetstream(nc).publish(ReviewRequestedV1.subject, ownerSignedJson(requested), { msgID: `${requested.id}-again` });
     await expectEventually(() => expect(seen.filter((e) => e.type === 'review.notified').map((e) => e.id)).toEqual([notified.id, notified.id]));
     const { rows: after } = await sql.query('SELECT count(*)::int AS n FROM notifier.deliveries');
     expect(after[0].n).toBe(1);

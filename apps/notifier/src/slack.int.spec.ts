@@ -4,6 +4,7 @@ import { createEvent, IntentApprovedV1, IntentRejectedV1, ReviewRequestedV1, Rev
 import { DEV_ISSUER } from '@countersign/platform/auth';
 import { expectEventually, signSlackRequest, slackInteractionBody, type FakeSlack, type SlackCall } from '@countersign/testing';
 import { found, MASKED, one, pause, SLACK_CHANNEL as CHANNEL, SLACK_SIGNING_SECRET as SIGNING_SECRET, SLACK_TEAM as TEAM, SLACK_TOKEN as TOKEN, startHarness, type Harness } from './notifier-harness.spec.js';
+import { ownerSignedJson } from '@countersign/platform/event-keys';
 
 type Block = { type: string; elements?: Array<{ action_id?: string; value?: string }> };
 const blocksOf = (call: SlackCall | undefined) => (call?.args['blocks'] ?? []) as Block[];
@@ -77,7 +78,7 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
 
   it('never posts twice for a redelivered review.requested or a second request for the same review', async () => {
     const { requested } = await posted();
-    await jetstream(h.nc).publish(ReviewRequestedV1.subject, JSON.stringify(requested), { msgID: `${requested.id}-again` });
+    await jetstream(h.nc).publish(ReviewRequestedV1.subject, ownerSignedJson(requested), { msgID: `${requested.id}-again` });
     await h.publisher.publish({ ...reviewRequested(requested.data.reviewId), intentId: requested.intentId });
     await expectEventually(() => expect(events('review.notified').filter((e) => e.data.reviewId === requested.data.reviewId && e.data.channel === 'console').length).toBeGreaterThanOrEqual(2));
     await pause(400);

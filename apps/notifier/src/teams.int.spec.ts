@@ -4,6 +4,7 @@ import { createEvent, IntentApprovedV1, ReviewExpiringV1, ReviewRequestedV1, Rev
 import { DEV_ISSUER } from '@countersign/platform/auth';
 import { expectEventually, teamsCardClick, type TeamsCall } from '@countersign/testing';
 import { AAD, found, MASKED, one, pause, SLACK_CHANNEL, startHarness, TEAMS_APP_ID, TEAMS_CONVERSATION, TEAMS_PASSWORD, TENANT, type Harness } from './notifier-harness.spec.js';
+import { ownerSignedJson } from '@countersign/platform/event-keys';
 
 type Card = { body: unknown[]; actions?: Array<{ type: string; verb?: string; data?: Record<string, string> }> };
 const cardOf = (activity: Record<string, unknown> | undefined) => (activity?.['attachments'] as Array<{ contentType: string; content: Card }> | undefined)?.[0]?.content;
@@ -76,7 +77,7 @@ describe('notifier Teams channel (real NATS + Postgres, fake Bot Framework and c
 
   it('never posts twice for a redelivered review.requested', async () => {
     const { requested } = await posted();
-    await jetstream(h.nc).publish(ReviewRequestedV1.subject, JSON.stringify(requested), { msgID: `${requested.id}-again` });
+    await jetstream(h.nc).publish(ReviewRequestedV1.subject, ownerSignedJson(requested), { msgID: `${requested.id}-again` });
     await expectEventually(() => expect(h.events('review.notified').filter((e) => e.data.reviewId === requested.data.reviewId && e.data.channel === 'console').length).toBeGreaterThanOrEqual(2));
     await pause(400);
     expect(postsFor(requested.data.reviewId)).toHaveLength(1);
@@ -262,7 +263,7 @@ describe('notifier Teams channel (real NATS + Postgres, fake Bot Framework and c
     await h.publisher.publish(expiring);
     await h.publisher.publish(h.escalated(requested, groups));
     // Redelivered: nothing more is sent.
-    await jetstream(h.nc).publish(ReviewExpiringV1.subject, JSON.stringify(expiring), { msgID: `${expiring.id}-again` });
+    await jetstream(h.nc).publish(ReviewExpiringV1.subject, ownerSignedJson(expiring), { msgID: `${expiring.id}-again` });
 
     const threaded = await expectEventually(() => {
       const replies = found(h.slack).callsTo('chat.postMessage').filter((c) => c.ok && c.args['thread_ts'] === slackTs);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, IntentRejectedV1, ReviewRequestedV1 } from '@countersign/contracts';
 import { expectEventually } from '@countersign/testing';
 import { found, MASKED, one, pause, POLICY_URL, startHarness, type Harness } from './notifier-harness.spec.js';
+import { ownerSignedJson } from '@countersign/platform/event-keys';
 
 describe('notifier webhook channel (real NATS + Postgres, a receiver verifying Standard Webhooks signatures)', () => {
   let h: Harness;
@@ -53,7 +54,7 @@ describe('notifier webhook channel (real NATS + Postgres, a receiver verifying S
     const requested = h.reviewRequested();
     await h.publisher.publish(requested);
     await expectEventually(() => one(forReview('review.requested', requested.data.reviewId)));
-    await jetstream(h.nc).publish(ReviewRequestedV1.subject, JSON.stringify(requested), { msgID: `${requested.id}-again` });
+    await jetstream(h.nc).publish(ReviewRequestedV1.subject, ownerSignedJson(requested), { msgID: `${requested.id}-again` });
     await expectEventually(() => expect(h.events('review.notified').filter((e) => e.data.reviewId === requested.data.reviewId && e.data.channel === 'console').length).toBeGreaterThanOrEqual(2));
     await pause(400);
     expect(callsFor(requested.data.reviewId)).toHaveLength(1);
@@ -112,8 +113,12 @@ describe('notifier webhook channel (real NATS + Postgres, a receiver verifying S
       expect(forReview('review.reminder', requested.data.reviewId).map((d) => d.payload['notice'])).toEqual([{ expiresAt: requested.data.expiresAt }]);
       expect(forReview('review.escalated', requested.data.reviewId).map((d) => d.payload['notice'])).toEqual([{ afterSeconds: 1800, groups: ['sre-leads'] }]);
     });
-    const { rows } = await h.sql.query('SELECT id, kind, status FROM notifier.notices WHERE review_id = $1 ORDER BY kind', [requested.data.reviewId]);
-    expect(rows.map((r: { kind: string; status: string }) => [r.kind, r.status])).toEqual([['escalated', 'sent'], ['reminder', 'sent']]);
+    // The receiver has the POST a moment before notifier records its answer: wait for that too.
+    const rows = await expectEventually(async () => {
+      const { rows } = await h.sql.query('SELECT id, kind, status FROM notifier.notices WHERE review_id = $1 ORDER BY kind', [requested.data.reviewId]);
+      expect(rows.map((r: { kind: string; status: string }) => [r.kind, r.status])).toEqual([['escalated', 'sent'], ['reminder', 'sent']]);
+      return rows;
+    });
     expect(forReview('review.reminder', requested.data.reviewId)[0]?.id).toBe(rows.find((r: { kind: string }) => r.kind === 'reminder')?.id);
   });
 

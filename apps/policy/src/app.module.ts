@@ -4,6 +4,7 @@ import { TokenVerifier, tokenVerifierConfigFromEnv } from '@countersign/platform
 import type { Logger } from '@countersign/platform/logging';
 import { PgOutbox } from '@countersign/platform/db';
 import { EventPublisher } from '@countersign/platform/nats';
+import type { EventKeyRing } from '@countersign/platform/event-keys';
 import { HealthController, NatsModule, PG_POOL, PgPoolModule, postgresPing } from '@countersign/platform/nest';
 import { Clock, IdGenerator, SystemClock, UuidV7Generator } from '@countersign/platform/runtime';
 import type { LoadedPolicy } from '@countersign/policy-files';
@@ -31,6 +32,7 @@ export interface PolicyAppDeps {
   logger: Logger;
   policy: LoadedPolicy;
   maskTokens: MaskTokens;
+  eventKeys: EventKeyRing;
 }
 
 @Module({})
@@ -46,7 +48,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger }),
+        NatsModule.forRoot({ url: config.NATS_URL, name: SERVICE_NAME, logger: deps.logger, eventKeys: deps.eventKeys }),
         // One batch transaction at a time plus readiness probes: a few connections are plenty.
         PgPoolModule.forRoot(config.DATABASE_URL, { max: 4 }),
       ],

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PinoNestLogger, type Logger } from '@countersign/platform/logging';
+import { EventKeyRing } from '@countersign/platform/event-keys';
 import { ApiErrorFilter, JetStreamTransport } from '@countersign/platform/nest';
 import { loadPolicyDir } from '@countersign/policy-files';
 import { AppModule, SERVICE_NAME } from './app.module.js';
@@ -12,11 +13,13 @@ import { MaskTokens } from './masking/mask-tokens.js';
 export async function createPolicyApp(config: PolicyConfig, logger: Logger): Promise<INestApplication> {
   const policy = await loadPolicyDir(config.POLICY_DIR);
   const maskTokens = await MaskTokens.fromFile(config.POLICY_MASK_KEY_FILE);
+  // POLICY_EVENT_SIGNING_KEY_FILE and EVENT_KEYS_FILE: policy signs its decisions, verifies what it consumes.
+  const eventKeys = EventKeyRing.fromEnv(SERVICE_NAME);
   logger.info(
     { policyVersion: policy.compiled.version, files: policy.files, rules: policy.compiled.document.rules.length },
     'policy loaded',
   );
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logger, policy, maskTokens }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { logger, policy, maskTokens, eventKeys }), {
     bufferLogs: true,
     bodyParser: false,
   });
@@ -28,7 +31,7 @@ export async function createPolicyApp(config: PolicyConfig, logger: Logger): Pro
   app.enableShutdownHooks();
   app.connectMicroservice({
     // A batch handler: the transport hands over whatever is buffered (up to its batch size) at once.
-    strategy: new JetStreamTransport({ url: config.NATS_URL, durable: SERVICE_NAME, serviceName: SERVICE_NAME, logger }),
+    strategy: new JetStreamTransport({ url: config.NATS_URL, durable: SERVICE_NAME, serviceName: SERVICE_NAME, logger, eventKeys }),
   });
   await app.startAllMicroservices();
   return app;

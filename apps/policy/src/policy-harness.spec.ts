@@ -12,8 +12,12 @@ import { applyMigrations } from '@countersign/platform/db';
 import { createLogger, type Logger } from '@countersign/platform/logging';
 import { connectNats, type NatsConnection } from '@countersign/platform/nats';
 import { createTestDatabase, startNatsServer, type RunningNats, type TestDatabase } from '@countersign/testing';
+import { testEventKeys } from '@countersign/platform/event-keys';
 import { createPolicyApp } from './bootstrap.js';
 import { PolicyConfigSchema } from './config.js';
+
+// Before any service boots: writes one event key per service and sets the *_EVENT_SIGNING_KEY_FILE / EVENT_KEYS_FILE variables.
+testEventKeys();
 
 export const DEMO_POLICY = join(dirname(fileURLToPath(import.meta.url)), '../../../policies/demo');
 

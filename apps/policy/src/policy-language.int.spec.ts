@@ -17,6 +17,7 @@ import type { DemoIdentity } from '@countersign/platform/auth';
 import { EventPublisher } from '@countersign/platform/nats';
 import { UuidV7Generator } from '@countersign/platform/runtime';
 import { expectEventually } from '@countersign/testing';
+import { ownerSigner } from '@countersign/platform/event-keys';
 import { startPolicyHarness, type PolicyHarness } from './policy-harness.spec.js';
 
 const ids = new UuidV7Generator();
@@ -91,7 +92,7 @@ describe('policy language in the running service (real NATS + Postgres, a policy
       },
       justification: 'finance asked; contact jane.doe@example.com',
     });
-    await new EventPublisher(h.nc, h.logger).publish(event);
+    await new EventPublisher(h.nc, h.logger, ownerSigner()).publish(event);
     const out = await expectEventually(() => {
       const events = h.seen.filter((e) => e.intentId === event.intentId && e.type !== 'intent.submitted');
       expect(events.map((e) => e.type)).toEqual(['intent.classified', 'review.requested']);
@@ -107,7 +108,7 @@ describe('policy language in the running service (real NATS + Postgres, a policy
     expect(classified.data.masked?.intent).toEqual(requested.data.intent);
     // What reviewers see is a keyed hash: stable for equal values, so two requests can be compared.
     const again = submitted({ ...event.data.intent, justification: 'again; contact jane.doe@example.com' });
-    await new EventPublisher(h.nc, h.logger).publish(again);
+    await new EventPublisher(h.nc, h.logger, ownerSigner()).publish(again);
     const second = await expectEventually(() => {
       const [c] = classifiedFor(again.intentId!);
       expect(c).toBeDefined();
@@ -117,7 +118,7 @@ describe('policy language in the running service (real NATS + Postgres, a policy
   });
 
   it('reloads a changed policy while intents flow: each intent decided once, by the version in force', async () => {
-    const publisher = new EventPublisher(h.nc, h.logger);
+    const publisher = new EventPublisher(h.nc, h.logger, ownerSigner());
     const flow: ReturnType<typeof devQuery>[] = [];
     let changed = false;
     const started = Date.now();
@@ -189,7 +190,7 @@ describe('policy language in the running service (real NATS + Postgres, a policy
       ]),
     );
     const probe = devQuery();
-    await new EventPublisher(h.nc, h.logger).publish(probe);
+    await new EventPublisher(h.nc, h.logger, ownerSigner()).publish(probe);
     const [decided] = await expectEventually(() => {
       const c = classifiedFor(probe.intentId!);
       expect(c).toHaveLength(1);

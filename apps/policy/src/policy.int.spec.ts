@@ -16,6 +16,7 @@ import { createLogger } from '@countersign/platform/logging';
 import { EventPublisher, type NatsConnection } from '@countersign/platform/nats';
 import { UuidV7Generator } from '@countersign/platform/runtime';
 import { expectEventually } from '@countersign/testing';
+import { ownerSigner, ownerSignedJson } from '@countersign/platform/event-keys';
 import { ClassifyIntents } from './classification/classify-intent/classify-intents.use-case.js';
 import { startPolicyHarness, type PolicyHarness } from './policy-harness.spec.js';
 
@@ -66,7 +67,7 @@ describe('policy service (real NATS + Postgres)', () => {
 
   it('classifies a review intent: decision + review rows, intent.classified then review.requested', async () => {
     const event = submitted('db.export', 'prod');
-    await new EventPublisher(nc, logger).publish(event);
+    await new EventPublisher(nc, logger, ownerSigner()).publish(event);
     const [classified, requested] = await expectEventually(() => {
       const out = outgoingFor(event.intentId!);
       expect(out.map((e) => e.type)).toEqual(['intent.classified', 'review.requested']);
@@ -94,7 +95,7 @@ describe('policy service (real NATS + Postgres)', () => {
   });
 
   it('allows and denies without a review', async () => {
-    const publisher = new EventPublisher(nc, logger);
+    const publisher = new EventPublisher(nc, logger, ownerSigner());
     const allow = submitted('db.query', 'dev');
     const deny = submitted('db.drop_table', 'prod');
     await publisher.publishAll([allow, deny]);
@@ -109,7 +110,7 @@ describe('policy service (real NATS + Postgres)', () => {
   it('classifies a burst in batches: one decision per intent, the first of two submissions for one intent wins', async () => {
     const burst = Array.from({ length: 40 }, (_, i) => submitted(i % 2 === 0 ? 'db.query' : 'db.export', i % 2 === 0 ? 'dev' : 'prod'));
     const twin = { ...submitted('db.drop_table', 'prod'), id: ids.next(), intentId: burst[0]!.intentId };
-    await new EventPublisher(nc, logger).publishAll([...burst, twin]);
+    await new EventPublisher(nc, logger, ownerSigner()).publishAll([...burst, twin]);
     const intentIds = burst.map((e) => e.intentId!);
     await expectEventually(() => {
       for (const [i, e] of burst.entries()) {
@@ -129,7 +130,7 @@ describe('policy service (real NATS + Postgres)', () => {
   it('denies an intent whose hash does not match its content', async () => {
     const honest = submitted('db.query', 'dev');
     const forged = { ...honest, data: { ...honest.data, intentHash: 'f'.repeat(64) } };
-    await new EventPublisher(nc, logger).publish(forged);
+    await new EventPublisher(nc, logger, ownerSigner()).publish(forged);
     await expectEventually(() =>
       expect(outgoingFor(forged.intentId!)).toMatchObject([
         { type: 'intent.classified', data: { decision: 'deny', reasons: [expect.stringMatching(/hash does not match/)] } },
@@ -139,7 +140,7 @@ describe('policy service (real NATS + Postgres)', () => {
 
   it('a redelivered submitted event makes no second decision and republishes the same event ids', async () => {
     const event = submitted('iam.role.grant', 'prod');
-    await new EventPublisher(nc, logger).publish(event);
+    await new EventPublisher(nc, logger, ownerSigner()).publish(event);
     const first = await expectEventually(() => {
       const out = outgoingFor(event.intentId!);
       expect(out).toHaveLength(2);
@@ -147,7 +148,7 @@ describe('policy service (real NATS + Postgres)', () => {
     });
     // A second stream message carrying the same event (as after a crash before ack, or a replay):
     // a different Nats-Msg-Id gets it past JetStream's dedup so that the handler really sees it again.
-    await jetstream(nc).publish(IntentSubmittedV1.subject, JSON.stringify(event), { msgID: `${event.id}-again` });
+    await jetstream(nc).publish(IntentSubmittedV1.subject, ownerSignedJson(event), { msgID: `${event.id}-again` });
     await expectEventually(() => expect(outgoingFor(event.intentId!).map((e) => e.id)).toEqual([...first, ...first]));
 
     const { rows } = await sql.query(
@@ -166,7 +167,7 @@ describe('policy service (real NATS + Postgres)', () => {
   });
   it('a batch holding an already-processed event republishes its stored events, writes nothing for it, and classifies the rest', async () => {
     const old = submitted('db.export', 'prod');
-    await new EventPublisher(nc, logger).publish(old);
+    await new EventPublisher(nc, logger, ownerSigner()).publish(old);
     const stored = await expectEventually(() => {
       const out = outgoingFor(old.intentId!);
       expect(out).toHaveLength(2);

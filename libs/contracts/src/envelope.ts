@@ -18,6 +18,9 @@ export type Actor = z.infer<typeof Actor>;
 
 export const EventId = z.uuid({ version: 'v7' });
 
+/** `base64url(header)..base64url(signature)`: the payload part is empty (detached, RFC 7515 appendix F). */
+export const EventSignature = z.string().max(1024).regex(/^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+$/, 'a detached compact JWS (header..signature)');
+
 export const EnvelopeBase = z.object({
   id: EventId,
   type: z.string().regex(/^[a-z][a-z_]*\.[a-z][a-z_]*$/),
@@ -28,6 +31,12 @@ export const EnvelopeBase = z.object({
   actor: Actor,
   /** The event this one was caused by; lets audit reconstruct causality without timestamps. */
   causationId: EventId.optional(),
+  /**
+   * The emitting service's signature: a detached compact JWS (`header..signature`, alg EdDSA, `kid` in
+   * the header) over the RFC 8785 form of the envelope's signed view (see event-owners.ts). Set by the
+   * publisher, checked by every consumer before its handler runs.
+   */
+  signature: EventSignature.optional(),
 });
 
 export interface EventDefinition<

@@ -186,17 +186,33 @@ export const PolicyRejectedV1 = defineEvent(
   z.object({ inForce: Sha256Hex, problems: z.array(PolicyProblem).min(1).max(200) }),
 );
 
+/** Which message a consumer refused: where it was in the stream and a digest of its bytes, never its contents. */
+const RefusedMessage = z.object({
+  subject: z.string(),
+  consumer: z.string(),
+  streamSequence: z.number().int().nonnegative(),
+  payloadSha256: Sha256Hex,
+  originalEventId: EventId.optional(),
+});
+
 /** A consumer refused a message it could not parse; published so the refusal is audit-visible. */
-export const MessageRejectedV1 = defineEvent(
-  'system.message_rejected',
+export const MessageRejectedV1 = defineEvent('system.message_rejected', 1, RefusedMessage.extend({ reason: z.string().max(4000) }));
+
+/**
+ * A consumer refused an event whose service signature was missing, did not verify, or came from a key
+ * of a service that does not own the event's type. The event was never handled; this record is what
+ * audit keeps of the attempt (the forged payload itself is not stored, only its digest).
+ */
+export const SignatureRejectedV1 = defineEvent(
+  'system.signature_rejected',
   1,
-  z.object({
-    subject: z.string(),
-    consumer: z.string(),
-    streamSequence: z.number().int().nonnegative(),
-    payloadSha256: Sha256Hex,
-    reason: z.string().max(4000),
-    originalEventId: EventId.optional(),
+  RefusedMessage.extend({
+    eventType: z.string().max(128),
+    /** The key id the signature named, when it named one. */
+    kid: z.string().max(128).optional(),
+    /** The service that kid belongs to, when the key is known. */
+    signer: z.string().max(64).optional(),
+    reason: z.string().max(1000),
   }),
 );
 
@@ -224,6 +240,7 @@ export const ALL_EVENTS = [
   PolicyActivatedV1,
   PolicyRejectedV1,
   MessageRejectedV1,
+  SignatureRejectedV1,
 ] as const;
 
 export type AnyEventDefinition = (typeof ALL_EVENTS)[number];

@@ -4,13 +4,14 @@ import { stringify } from 'csv-stringify/sync';
 import type pg from 'pg';
 import type { CountersignEvent } from '@countersign/contracts';
 import { merkleLeafHash, MerkleTree } from '@countersign/platform/crypto';
+import { EventKeyRing } from '@countersign/platform/event-keys';
 import { ApiError, PG_POOL } from '@countersign/platform/nest';
 import { Clock } from '@countersign/platform/runtime';
 import { checkpointStore, merkleLeaves } from '../checkpoints/merkle-log.js';
 import { CHECKPOINT_ORIGIN, PublishCheckpoint } from '../checkpoints/publish-checkpoint.use-case.js';
 import { toChainEntry } from '../reading/audit-rows.js';
 import { AuditSigningKey } from '../signing/audit-signing-key.js';
-import { periodEvents } from './period-events.js';
+import { periodEvents, rejectedSignaturesOf } from './period-events.js';
 import { buildPopulation, POPULATION_COLUMNS } from './population.js';
 import { reportHtml } from './report-html.js';
 
@@ -37,6 +38,7 @@ export class BuildEvidence {
     @Inject(AuditSigningKey) private readonly signing: AuditSigningKey,
     @Inject(CHECKPOINT_ORIGIN) private readonly origin: string,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(EventKeyRing) private readonly eventKeys: EventKeyRing,
   ) {}
 
   async execute(from: Date, to: Date): Promise<EvidenceFile[]> {
@@ -68,12 +70,15 @@ export class BuildEvidence {
       checkpoint: { size, root: checkpoint.rootHash },
       events: { count: rows.length, firstSeq: events[0]?.seq ?? null, lastSeq: events.at(-1)?.seq ?? null },
       population,
+      rejectedSignatures: rejectedSignaturesOf(rows),
     });
     const files: EvidenceFile[] = [
       { name: 'population.csv', content: Buffer.from(csv, 'utf8') },
       { name: 'events.jsonl', content: Buffer.from(events.map((e) => JSON.stringify(e)).join('\n') + (events.length ? '\n' : ''), 'utf8') },
       { name: 'checkpoint.txt', content: Buffer.from(checkpoint.note, 'utf8') },
       { name: 'keys.json', content: Buffer.from(JSON.stringify(this.signing.jwks(), null, 2), 'utf8') },
+      // Every service's public event key and its owner: what each event's serviceSignature verifies against.
+      { name: 'event-keys.json', content: Buffer.from(JSON.stringify(this.eventKeys.jwks(), null, 2), 'utf8') },
       { name: 'report.html', content: Buffer.from(report, 'utf8') },
     ];
     const manifest = Buffer.from(

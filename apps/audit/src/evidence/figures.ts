@@ -1,3 +1,4 @@
+import type { EventOf, SignatureRejectedV1 } from '@countersign/contracts';
 import type { PopulationRow } from './population.js';
 
 export interface EvidenceFigures {
@@ -7,8 +8,11 @@ export interface EvidenceFigures {
   grantBeforeApproval: number;
 }
 
-/** The report's figures and exceptions, computed from the population alone (report.html and the summary share them). */
-export function evidenceFigures(rows: readonly PopulationRow[]): EvidenceFigures {
+/**
+ * The report's figures and exceptions, computed from the population and the period's rejected
+ * signatures (report.html and the summary share them).
+ */
+export function evidenceFigures(rows: readonly PopulationRow[], rejectedSignatures: ReadonlyArray<EventOf<typeof SignatureRejectedV1>> = []): EvidenceFigures {
   const count = (pred: (r: PopulationRow) => boolean) => rows.filter(pred).length;
   const figures: Array<[string, number]> = [
     ['intents submitted', rows.length],
@@ -21,6 +25,7 @@ export function evidenceFigures(rows: readonly PopulationRow[]): EvidenceFigures
     ['still pending', count((r) => r.outcome === 'pending')],
     ['grants issued', count((r) => r.grantIssuedAt !== '')],
     ['grants redeemed', count((r) => r.grantRedeemedAt !== '')],
+    ['events refused for their signature', rejectedSignatures.length],
   ];
   const grantBeforeApproval = rows.filter((r) => r.outcome === 'approved' && r.grantIssuedAt !== '' && r.grantIssuedAt < r.decidedAt);
   const exceptions = [
@@ -29,6 +34,11 @@ export function evidenceFigures(rows: readonly PopulationRow[]): EvidenceFigures
     ...rows.filter((r) => r.outcome === 'expired').map((r) => [r.intentId, 'review expired', r.outcomeReason]),
     ...rows.filter((r) => r.approverIsNotRequester === 'NO').map((r) => [r.intentId, 'APPROVED BY REQUESTER OR OWNER', r.approvers]),
     ...grantBeforeApproval.map((r) => [r.intentId, 'GRANT BEFORE APPROVAL', `${r.grantIssuedAt} < ${r.decidedAt}`]),
+    ...rejectedSignatures.map((e) => [
+      e.intentId ?? '–',
+      'EVENT SIGNATURE REJECTED',
+      `${e.data.eventType} refused by ${e.data.consumer}${e.data.signer ? ` (signed by ${e.data.signer})` : ''}: ${e.data.reason}`,
+    ]),
   ];
   return { figures, exceptions, grantBeforeApproval: grantBeforeApproval.length };
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { SignatureRejectedV1, type EventOf } from '@countersign/contracts';
 import { AUDIT_COLUMNS, type AuditRow } from '../reading/audit-rows.js';
 
 /**
@@ -16,4 +17,9 @@ export async function periodEvents(pool: pg.Pool, from: Date, to: Date, maxSeq: 
     [from, to, maxSeq],
   );
   return rows;
+}
+
+/** The period's reports of events a consumer refused for their signature (exceptions in the report). */
+export function rejectedSignaturesOf(rows: readonly AuditRow[]): Array<EventOf<typeof SignatureRejectedV1>> {
+  return rows.filter((r) => r.type === SignatureRejectedV1.type).map((r) => r.payload as EventOf<typeof SignatureRejectedV1>);
 }

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { CountersignEvent } from '@countersign/contracts';
 import { PG_POOL } from '@countersign/platform/nest';
 import { evidenceFigures, type EvidenceFigures } from './figures.js';
-import { periodEvents } from './period-events.js';
+import { periodEvents, rejectedSignaturesOf } from './period-events.js';
 import { buildPopulation } from './population.js';
 
 export interface EvidenceSummary extends EvidenceFigures {
@@ -23,6 +23,6 @@ export class SummarizeEvidence {
     const headSeq = Number(head[0]?.seq ?? 0);
     const rows = await periodEvents(this.pool, from, to, headSeq);
     const population = buildPopulation(rows.map((r) => r.payload as CountersignEvent));
-    return { period: { from: from.toISOString(), to: to.toISOString() }, headSeq, events: rows.length, ...evidenceFigures(population) };
+    return { period: { from: from.toISOString(), to: to.toISOString() }, headSeq, events: rows.length, ...evidenceFigures(population, rejectedSignaturesOf(rows)) };
   }
 }

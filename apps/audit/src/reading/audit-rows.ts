@@ -15,10 +15,12 @@ export interface AuditRow {
   entry_hash: string;
   signature: string;
   kid: string;
+  service_signature: string | null;
+  service_kid: string | null;
 }
 
 export const AUDIT_COLUMNS =
-  'seq, event_id, subject, type, intent_id, occurred_at, recorded_at, payload, leaf_hash, prev_hash, entry_hash, signature, kid';
+  'seq, event_id, subject, type, intent_id, occurred_at, recorded_at, payload, leaf_hash, prev_hash, entry_hash, signature, kid, service_signature, service_kid';
 
 export function toChainEntry(row: AuditRow): ChainEntry {
   return {
@@ -30,5 +32,7 @@ export function toChainEntry(row: AuditRow): ChainEntry {
     entryHash: row.entry_hash,
     signature: row.signature,
     kid: row.kid,
+    serviceSignature: row.service_signature,
+    serviceKid: row.service_kid,
   };
 }

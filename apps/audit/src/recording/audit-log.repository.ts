@@ -26,6 +26,8 @@ export interface NewAuditRow {
   entryHash: string;
   signature: string;
   kid: string;
+  serviceSignature: string | null;
+  serviceKid: string | null;
 }
 
 /** SQL for audit.events, always run on a client inside the caller's transaction. */
@@ -56,9 +58,10 @@ export const auditLog = {
     await client.query(
       `INSERT INTO audit.events
          (seq, event_id, subject, type, intent_id, occurred_at, payload,
-          leaf_hash, prev_hash, entry_hash, signature, kid)
+          leaf_hash, prev_hash, entry_hash, signature, kid, service_signature, service_kid)
        SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[],
-                            $7::jsonb[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`,
+                            $7::jsonb[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+                            $13::text[], $14::text[])`,
       [
         rows.map((r) => r.seq),
         rows.map((r) => r.eventId),
@@ -72,6 +75,8 @@ export const auditLog = {
         rows.map((r) => r.entryHash),
         rows.map((r) => r.signature),
         rows.map((r) => r.kid),
+        rows.map((r) => r.serviceSignature),
+        rows.map((r) => r.serviceKid),
       ],
     );
   },

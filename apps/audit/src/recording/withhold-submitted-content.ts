@@ -1,24 +1,15 @@
-import { IntentSubmittedV1, type CountersignEvent } from '@countersign/contracts';
-
-/** What the audit log says in place of withheld content; the masked view is in `intent.classified`. */
-export const WITHHELD = '[withheld: the masked view is in the intent.classified event]';
-export const WITHHELD_PATHS = ['data.intent.args', 'data.intent.justification'] as const;
-
-export type RecordedEvent = CountersignEvent & { withheld?: readonly string[] };
+import type { CountersignEvent } from '@countersign/contracts';
+import { signedView } from '@countersign/platform/event-keys';
 
 /**
- * The form of an event the audit log stores and chains. `intent.submitted` is the one event that
- * carries an intent as its requester sent it (policy and broker need the real arguments), so its
- * arguments and justification, where secrets and personal data live, are withheld here: the log keeps
- * the intent hash, which commits to the original, and the policy's masked view arrives in
- * `intent.classified`. Every other event is stored as published.
+ * The form of an event the audit log stores and chains: the view its emitting service signed
+ * (`signedView`), so that the service signature verifies from the stored record alone. That view is the
+ * envelope without its `signature`, except for `intent.submitted`, the one event that carries an intent
+ * as its requester sent it (policy and broker need the real arguments): its arguments and justification,
+ * where secrets and personal data live, are replaced by `withheld: { fields, sha256 }`, one digest over
+ * both. The intent hash, which commits to the original, stays; the policy's masked view arrives in
+ * `intent.classified`. No secret reaches the audit table.
  */
-export function recordedForm(event: CountersignEvent): RecordedEvent {
-  if (event.type !== IntentSubmittedV1.type) return event;
-  const { intent } = event.data;
-  return {
-    ...event,
-    data: { ...event.data, intent: { ...intent, args: {}, justification: WITHHELD } },
-    withheld: WITHHELD_PATHS,
-  };
+export function recordedForm(event: CountersignEvent): Record<string, unknown> {
+  return signedView(event);
 }

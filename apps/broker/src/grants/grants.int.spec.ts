@@ -20,6 +20,7 @@ import * as harness from '../broker-harness.spec.js';
 import { classified, newIntent, requester, stranger, submitted, terms, type BrokerHarness } from '../broker-harness.spec.js';
 import { IssueGrants } from './issue-grant/issue-grants.use-case.js';
 import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.use-case.js';
+import { ownerSignedJson } from '@countersign/platform/event-keys';
 
 const noScope: DemoIdentity = { name: 'nobody', kind: 'user', groups: [], scopes: [] };
 const policyActor = { kind: 'service' as const, id: 'policy' };
@@ -130,7 +131,7 @@ describe('broker', () => {
     void (async () => {
       for await (const m of sub) seen.push(m.json<CountersignEvent>());
     })();
-    await jetstream(h.nc).publish(IntentClassifiedV1.subject, JSON.stringify(allow), { msgID: `${allow.id}-again` });
+    await jetstream(h.nc).publish(IntentClassifiedV1.subject, ownerSignedJson(allow), { msgID: `${allow.id}-again` });
     await expectEventually(() => expect(seen.map((e) => e.id)).toEqual([first!.id]));
     sub.unsubscribe();
     expect(await issuedFor()).toHaveLength(1);

@@ -6,6 +6,7 @@ import { DEV_ISSUER, type DemoIdentity } from '@countersign/platform/auth';
 import { EventPublisher } from '@countersign/platform/nats';
 import { UuidV7Generator } from '@countersign/platform/runtime';
 import { expectEventually } from '@countersign/testing';
+import { ownerSigner, ownerSignedJson } from '@countersign/platform/event-keys';
 import { startPolicyHarness, type PolicyHarness } from '../policy-harness.spec.js';
 
 const ids = new UuidV7Generator();
@@ -80,7 +81,7 @@ describe('reviews: votes over the API and NATS, timers (real NATS + Postgres)', 
   /** Submits an intent and resolves with its review id once policy has opened the review. */
   async function openReview(action: string, requester: Partial<Intent['requester']> = {}) {
     const submitted = submittedEvent(action, requester);
-    await new EventPublisher(h.nc, h.logger).publish(submitted);
+    await new EventPublisher(h.nc, h.logger, ownerSigner()).publish(submitted);
     const intentId = submitted.intentId!;
     const reviewId = await expectEventually(() => {
       const [requested] = forIntent(intentId, 'review.requested');
@@ -196,9 +197,9 @@ describe('reviews: votes over the API and NATS, timers (real NATS + Postgres)', 
         channel: 'slack',
       },
     });
-    await new EventPublisher(h.nc, h.logger).publish(cast);
+    await new EventPublisher(h.nc, h.logger, ownerSigner()).publish(cast);
     await expectEventually(() => expect(forIntent(intentId, 'review.vote_recorded')).toHaveLength(1));
-    await jetstream(h.nc).publish(ReviewVoteCastV1.subject, JSON.stringify(cast), { msgID: `${cast.id}-again` });
+    await jetstream(h.nc).publish(ReviewVoteCastV1.subject, ownerSignedJson(cast), { msgID: `${cast.id}-again` });
     await new Promise((r) => setTimeout(r, 500));
     const { rows } = await h.sql.query('SELECT count(*)::int AS n FROM policy.votes WHERE review_id = $1', [reviewId]);
     expect(rows[0].n).toBe(1);
@@ -245,7 +246,7 @@ describe('reviews: votes over the API and NATS, timers (real NATS + Postgres)', 
   it('joins 50 identical pending submissions into one review, and decides all 50 with one vote', async () => {
     const copies = Array.from({ length: 50 }, () => submittedEvent('db.copy', {}, 'same'));
     const other = submittedEvent('db.copy', { subject: 'another-pipeline' }, 'same');
-    await new EventPublisher(h.nc, h.logger).publishAll([...copies.slice(0, 20), other, ...copies.slice(20)]);
+    await new EventPublisher(h.nc, h.logger, ownerSigner()).publishAll([...copies.slice(0, 20), other, ...copies.slice(20)]);
     const classified = await expectEventually(() =>
       copies.map((c) => {
         const [e] = forIntent(c.intentId!, 'intent.classified');
@@ -267,7 +268,7 @@ describe('reviews: votes over the API and NATS, timers (real NATS + Postgres)', 
     expect(forIntent(other.intentId!, 'intent.approved')).toEqual([]);
     // Once decided, the same intent again opens a new review.
     const later = submittedEvent('db.copy', {}, 'same');
-    await new EventPublisher(h.nc, h.logger).publish(later);
+    await new EventPublisher(h.nc, h.logger, ownerSigner()).publish(later);
     const laterReview = await expectEventually(() => {
       const [r] = forIntent(later.intentId!, 'review.requested');
       expect(r).toBeDefined();

@@ -15,6 +15,8 @@ export interface AuditExportHeader {
   format: typeof AUDIT_EXPORT_FORMAT;
   origin: string;
   keys: JWK[];
+  /** Every service's public event key with its owner (the keys file, `{ keys: [{ …jwk, service }] }`). */
+  eventKeys?: { keys: Array<JWK & { service?: string }> };
   checkpoint: string;
 }
 
@@ -35,7 +37,15 @@ function parseLine(line: string, n: number): unknown {
  * signature), then that the signed checkpoint's root is the Merkle root of the first `size` events and
  * that the export holds all of them. Names the first bad event and why.
  */
-export function verifyAuditExport(text: string, pinnedKeys?: readonly JWK[]): ExportVerdict {
+export interface VerifyExportOptions {
+  /**
+   * Checks each entry's service signature; returns why it fails, or undefined. The CLI builds it from
+   * the event keys (platform/event-keys `EventVerifier.verifyView`): crypto does not know who owns what.
+   */
+  serviceSignature?: (entry: ChainEntry) => string | undefined;
+}
+
+export function verifyAuditExport(text: string, pinnedKeys?: readonly JWK[], opts: VerifyExportOptions = {}): ExportVerdict {
   const lines = text.split('\n').filter((l) => l.trim() !== '');
   if (lines.length === 0) return { ok: false, reason: 'the export is empty' };
   let header: AuditExportHeader;
@@ -59,6 +69,8 @@ export function verifyAuditExport(text: string, pinnedKeys?: readonly JWK[]): Ex
     }
     const failure = verifier.push([entry]);
     if (failure) return { ok: false, seq: failure.seq, eventId: failure.eventId, reason: failure.reason };
+    const serviceFailure = opts.serviceSignature?.(entry);
+    if (serviceFailure) return { ok: false, seq: entry.seq, eventId: entry.eventId, reason: `service signature: ${serviceFailure}` };
     leaves.push(merkleLeafHash(Buffer.from(leafHash(entry.payload), 'hex')));
   }
   if (leaves.length < checkpoint.size) {

@@ -16,6 +16,9 @@ export interface ChainEntry {
   entryHash: string;
   signature: string;
   kid: string;
+  /** The emitting service's detached JWS over the RFC 8785 form of `payload` (checked with event keys, not by the chain). */
+  serviceSignature?: string | null;
+  serviceKid?: string | null;
 }
 
 export type VerifyChainResult =

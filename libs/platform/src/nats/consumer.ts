@@ -3,7 +3,8 @@ import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { ensureDurable, supportsTermReason } from './consumer-setup.js';
-import { decodeMessage, rejectionEvent, type Delivery } from './decode.js';
+import type { EventVerifier } from '../event-keys/index.js';
+import { decodeMessage, rejectionEvent, signatureRejectionEvent, type Delivery } from './decode.js';
 import { RetryLaterError } from './errors.js';
 import { withConsumerSpan } from './span.js';
 import type { EventPublisher } from './publisher.js';
@@ -21,8 +22,13 @@ export interface DurableConsumerOptions {
   /** Durable name, shared by every copy of the service so that they split the work. */
   durable: string;
   filterSubjects: string[];
-  /** Used to publish MessageRejectedV1 for refused or abandoned messages. */
+  /** Used to publish MessageRejectedV1 / SignatureRejectedV1 for refused or abandoned messages. */
   publisher: EventPublisher;
+  /**
+   * Every service passes its key ring's verifier: an event whose signature is missing, does not verify
+   * or is not its type's owner's is reported (SignatureRejectedV1) and terminated, never handled.
+   */
+  verifier?: EventVerifier;
   logger: Logger;
   handle?: (event: CountersignEvent, delivery: Delivery) => Promise<void>;
   handleBatch?: (items: DeliveredEvent[]) => Promise<void>;
@@ -160,8 +166,13 @@ export class DurableConsumer {
         continue;
       }
       const decoded = decodeMessage(m);
-      if (decoded.ok) valid.push({ event: decoded.event, delivery: decoded.delivery, msg: m });
-      else await this.reject(m, decoded.reason, 'malformed message terminated');
+      if (!decoded.ok) {
+        await this.reject(m, decoded.reason, 'malformed message terminated');
+        continue;
+      }
+      const item = this.verified(decoded.event, decoded.delivery);
+      if ('refused' in item) await this.reject(m, item.refused.reason, 'event refused for its signature; terminated', undefined, item.refused);
+      else valid.push({ ...item, msg: m });
     }
     if (valid.length === 0) return;
     if (this.opts.handle) {
@@ -169,6 +180,16 @@ export class DurableConsumer {
     } else {
       await this.runHandler(valid, () => this.opts.handleBatch!(valid.map(({ event, delivery }) => ({ event, delivery }))));
     }
+  }
+
+  /** Moves the checked signature from the event to its delivery, or says why the event is refused. */
+  private verified(event: CountersignEvent, delivery: Delivery): DeliveredEvent | { refused: { type: string; reason: string; kid?: string; service?: string } } {
+    const verifier = this.opts.verifier;
+    if (!verifier) return { event, delivery };
+    const check = verifier.verifyEvent(event);
+    if (!check.ok) return { refused: { ...check, type: event.type } };
+    const { signature, ...unsigned } = event;
+    return { event: unsigned as CountersignEvent, delivery: { ...delivery, signature: { jws: signature!, kid: check.kid, service: check.service } } };
   }
 
   private async runHandler(items: Array<DeliveredEvent & { msg: JsMsg }>, fn: () => Promise<void>): Promise<void> {
@@ -234,10 +255,19 @@ export class DurableConsumer {
    * Reports first, terminates second: if the report cannot be published the message is retried
    * rather than silently dropped, so a refusal is always audit-visible.
    */
-  private async reject(m: JsMsg, reason: string, logMessage: string, error?: unknown): Promise<void> {
+  private async reject(
+    m: JsMsg,
+    reason: string,
+    logMessage: string,
+    error?: unknown,
+    forSignature?: Parameters<typeof signatureRejectionEvent>[2],
+  ): Promise<void> {
     const ctx = { subject: m.subject, seq: m.seq, deliveryCount: m.info.deliveryCount, reason };
     try {
-      await this.opts.publisher.publish(rejectionEvent(m, this.opts.durable, reason));
+      const report = forSignature
+        ? signatureRejectionEvent(m, this.opts.durable, forSignature)
+        : rejectionEvent(m, this.opts.durable, reason);
+      await this.opts.publisher.publish(report);
     } catch (publishError) {
       this.log.error({ ...ctx, err: publishError }, 'cannot publish rejection; will retry the message');
       m.nak(this.backoffFor(m.info.deliveryCount));

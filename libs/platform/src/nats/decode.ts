@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createEvent, MessageRejectedV1, type CountersignEvent } from '@countersign/contracts';
+import { createEvent, MessageRejectedV1, SignatureRejectedV1, type CountersignEvent } from '@countersign/contracts';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import { z } from 'zod';
@@ -15,6 +15,8 @@ export interface Delivery {
   deliveryCount: number;
   eventId: string;
   headers?: MsgHdrs;
+  /** The emitter's verified signature (the envelope's `signature`, removed from the event handed on). */
+  signature?: { jws: string; kid: string; service: string };
 }
 
 export type Decoded =
@@ -54,6 +56,24 @@ const Uuid = z.uuid();
 const Uuid7 = z.uuid({ version: 'v7' });
 const REASON_MAX = 4000;
 
+/** What both rejection events say about the refused message, from headers and bytes only. */
+function refusedMessage(m: JsMsg, consumer: string, reason: string, max: number) {
+  const header = (name: string) => (m.headers?.has(name) ? m.headers.get(name) : undefined);
+  const intentId = Uuid.safeParse(header(Headers.intentId));
+  const original = Uuid7.safeParse(header(Headers.msgId));
+  return {
+    intentId: intentId.success ? intentId.data : null,
+    data: {
+      subject: m.subject,
+      consumer,
+      streamSequence: m.seq,
+      payloadSha256: createHash('sha256').update(m.data).digest('hex'),
+      reason: reason.length > max ? `${reason.slice(0, max - 1)}…` : reason,
+      ...(original.success ? { originalEventId: original.data } : {}),
+    },
+  };
+}
+
 /** The audit-visible record of a message this consumer refused or gave up on. */
 export function rejectionEvent(
   m: JsMsg,
@@ -62,21 +82,29 @@ export function rejectionEvent(
   ids: IdGenerator = defaultIds,
   now: Date = new Date(),
 ) {
-  const header = (name: string) => (m.headers?.has(name) ? m.headers.get(name) : undefined);
-  const intentId = Uuid.safeParse(header(Headers.intentId));
-  const original = Uuid7.safeParse(header(Headers.msgId));
-  return createEvent(MessageRejectedV1, {
+  const { intentId, data } = refusedMessage(m, consumer, reason, REASON_MAX);
+  return createEvent(MessageRejectedV1, { id: ids.next(), occurredAt: now, intentId, actor: { kind: 'service', id: consumer }, data });
+}
+
+/** The audit-visible record of an event refused for its signature (missing, forged, or not its owner's). */
+export function signatureRejectionEvent(
+  m: JsMsg,
+  consumer: string,
+  refused: { type: string; reason: string; kid?: string | undefined; service?: string | undefined },
+  ids: IdGenerator = defaultIds,
+  now: Date = new Date(),
+) {
+  const { intentId, data } = refusedMessage(m, consumer, refused.reason, 1000);
+  return createEvent(SignatureRejectedV1, {
     id: ids.next(),
     occurredAt: now,
-    intentId: intentId.success ? intentId.data : null,
+    intentId,
     actor: { kind: 'service', id: consumer },
     data: {
-      subject: m.subject,
-      consumer,
-      streamSequence: m.seq,
-      payloadSha256: createHash('sha256').update(m.data).digest('hex'),
-      reason: reason.length > REASON_MAX ? `${reason.slice(0, REASON_MAX - 1)}…` : reason,
-      ...(original.success ? { originalEventId: original.data } : {}),
+      ...data,
+      eventType: refused.type.slice(0, 128),
+      ...(refused.kid ? { kid: refused.kid.slice(0, 128) } : {}),
+      ...(refused.service ? { signer: refused.service } : {}),
     },
   });
 }

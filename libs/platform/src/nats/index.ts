@@ -4,7 +4,7 @@ export { EventPublisher, Headers, type PublishResult } from './publisher.js';
 export { DurableConsumer, type DurableConsumerOptions, type DeliveredEvent, type Delivery } from './consumer.js';
 export { RetryLaterError, InvalidEventError, UnknownEventTypeError, NatsUnavailableError } from './errors.js';
 export { PublishNotAckedError } from './stream-acks.js';
-export { decodeMessage, rejectionEvent } from './decode.js';
+export { decodeMessage, rejectionEvent, signatureRejectionEvent } from './decode.js';
 export { subjectMatches, subjectOf } from './subjects.js';
 export { planFilters, coveringFilter } from './consumer-setup.js';
 export type { NatsConnection, MsgHdrs } from '@nats-io/transport-node';

@@ -1,6 +1,7 @@
 import type { CountersignEvent } from '@countersign/contracts';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import type { EventSigner } from '../event-keys/index.js';
 import { injectTraceContext } from '../telemetry/index.js';
 import { InvalidEventError, UnknownEventTypeError } from './errors.js';
 import { StreamAcks, type StreamAck } from './stream-acks.js';
@@ -27,9 +28,15 @@ export interface PublishResult {
 export class EventPublisher {
   private readonly acks: StreamAcks;
 
+  /**
+   * `signer` signs each event as it leaves (every service passes its own; see event-keys). The bytes
+   * sent are the validated event plus its `signature`, so an outbox re-publishing a stored event sends
+   * the same signature again (Ed25519 is deterministic).
+   */
   constructor(
     nc: NatsConnection,
     private readonly logger: Logger,
+    private readonly signer?: EventSigner,
   ) {
     this.acks = new StreamAcks(nc);
   }
@@ -83,6 +90,8 @@ export class EventPublisher {
     h.set(Headers.msgId, event.id);
     if (event.intentId) h.set(Headers.intentId, event.intentId);
     injectTraceContext(h);
-    return { subject, id: event.id, headers: h, payload: JSON.stringify(parsed.data) };
+    const valid = parsed.data as CountersignEvent;
+    const signed = this.signer ? { ...valid, signature: this.signer.sign(valid) } : valid;
+    return { subject, id: event.id, headers: h, payload: JSON.stringify(signed) };
   }
 }

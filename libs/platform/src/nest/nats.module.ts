@@ -1,5 +1,6 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { EventKeyRing } from '../event-keys/index.js';
 import { createLogger } from '../logging/index.js';
 import { connectNats, ensureStream, EventPublisher, type NatsConnection } from '../nats/index.js';
 
@@ -12,6 +13,8 @@ export interface NatsModuleOptions {
   name: string;
   /** Defaults to a pino logger named after the service. */
   logger?: Logger;
+  /** The service's event keys: the EventPublisher signs every event with them. Also provided as `EventKeyRing`. */
+  eventKeys: EventKeyRing;
 }
 
 @Injectable()
@@ -42,12 +45,13 @@ export class NatsModule {
         },
         {
           provide: EventPublisher,
-          useFactory: (nc: NatsConnection) => new EventPublisher(nc, opts.logger ?? createLogger(opts.name)),
+          useFactory: (nc: NatsConnection) => new EventPublisher(nc, opts.logger ?? createLogger(opts.name), opts.eventKeys.signer),
           inject: [NATS_CONNECTION],
         },
+        { provide: EventKeyRing, useValue: opts.eventKeys },
         NatsConnectionCloser,
       ],
-      exports: [NATS_CONNECTION, EventPublisher],
+      exports: [NATS_CONNECTION, EventPublisher, EventKeyRing],
     };
   }
 }

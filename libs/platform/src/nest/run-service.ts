@@ -44,6 +44,11 @@ export async function runService<C extends { PORT: number; LOG_LEVEL: string }>(
     await app.listen(config.PORT);
     logger.info({ port: config.PORT }, `${def.name} listening`);
   } catch (error) {
+    // Files named by variables (keys) are read while the app is built: their problems are config problems too.
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
     logger.fatal({ err: error }, `${def.name} failed to start`);
     // Let pino flush the fatal line before the exit.
     setTimeout(() => process.exit(1), 100).unref();

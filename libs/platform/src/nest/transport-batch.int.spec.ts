@@ -10,6 +10,7 @@ import {
   type CountersignEvent,
 } from '@countersign/contracts';
 import { expectEventually, startNatsServer, type RunningNats } from '@countersign/testing';
+import { ownerSigner, testEventKeys } from '../event-keys/index.js';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Controller, Inject, Injectable, Module, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -142,7 +143,7 @@ describe('JetStreamTransport with @OnEventBatch handlers', () => {
     nats = await startNatsServer();
     nc = await connectNats({ url: nats.url, name: 'batch-test-publisher' });
     await ensureStream(nc);
-    await new EventPublisher(nc, logger).publishAll(events);
+    await new EventPublisher(nc, logger, ownerSigner()).publishAll(events);
   }
 
   async function startApp(controllers: Type[]): Promise<Calls> {
@@ -151,7 +152,7 @@ describe('JetStreamTransport with @OnEventBatch handlers', () => {
     class AppModule {}
     app = await NestFactory.create(AppModule, { logger: false });
     app.connectMicroservice({
-      strategy: new JetStreamTransport({ url: nats.url, durable: 'batch-test', serviceName: 'batch-test', logger, backoffMs: [50] }),
+      strategy: new JetStreamTransport({ url: nats.url, durable: 'batch-test', serviceName: 'batch-test', logger, backoffMs: [50], eventKeys: testEventKeys().ring('audit') }),
     });
     await app.startAllMicroservices();
     await app.init();
@@ -220,7 +221,7 @@ describe('JetStreamTransport with @OnEventBatch handlers', () => {
     nats = await startNatsServer();
     nc = await connectNats({ url: nats.url, name: 'batch-test-publisher' });
     await ensureStream(nc);
-    const publisher = new EventPublisher(nc, logger);
+    const publisher = new EventPublisher(nc, logger, ownerSigner());
     await publisher.publish(before);
     await jetstream(nc).publish(IntentWithdrawnV1.subject, 'this is { not json');
     await publisher.publish(after);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createEvent, IntentExpiredV1, IntentRejectedV1, IntentWithdrawnV1, STREAM_NAME, type EventOf } from '@countersign/contracts';
+import { createEvent, IntentExpiredV1, IntentRejectedV1, IntentWithdrawnV1, SignatureRejectedV1, STREAM_NAME, type EventOf } from '@countersign/contracts';
 import { expectEventually, startNatsServer, type RunningNats } from '@countersign/testing';
+import { ownerSigner, testEventKeys } from '../event-keys/index.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Controller, Inject, Injectable, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -54,14 +55,15 @@ describe('JetStreamTransport in a Nest app', () => {
   beforeAll(async () => {
     nats = await startNatsServer();
     @Module({
-      imports: [NatsModule.forRoot({ url: nats.url, name: 'nest-test', logger })],
+      // The app signs as policy: the owner of intent.rejected / intent.expired, not of intent.withdrawn.
+      imports: [NatsModule.forRoot({ url: nats.url, name: 'nest-test', logger, eventKeys: testEventKeys().ring('policy') })],
       controllers: [TestHandlers],
       providers: [Recorder],
     })
     class AppModule {}
     app = await NestFactory.create(AppModule, { logger: false });
     app.connectMicroservice({
-      strategy: new JetStreamTransport({ url: nats.url, durable: 'nest-test', serviceName: 'nest-test', logger, backoffMs: [50] }),
+      strategy: new JetStreamTransport({ url: nats.url, durable: 'nest-test', serviceName: 'nest-test', logger, backoffMs: [50], eventKeys: testEventKeys().ring('policy') }),
     });
     await app.startAllMicroservices();
     await app.init();
@@ -74,7 +76,7 @@ describe('JetStreamTransport in a Nest app', () => {
   const base = () => ({ id: ids.next(), occurredAt: new Date(), intentId: randomUUID(), actor: { kind: 'user' as const, id: 'bob' } });
 
   it('delivers a valid event to its @OnEvent handler with the delivery in the context', async () => {
-    const publisher = app.get(EventPublisher);
+    const publisher = new EventPublisher(app.get<NatsConnection>(NATS_CONNECTION), logger, ownerSigner());
     const event = createEvent(IntentWithdrawnV1, { ...base(), data: { reason: 'no longer needed' } });
     await publisher.publish(event);
     const recorder = app.get(Recorder);
@@ -83,6 +85,26 @@ describe('JetStreamTransport in a Nest app', () => {
         expect.objectContaining({ handler: 'withdrawn', eventId: event.id, deliveryCount: 1, subject: IntentWithdrawnV1.subject }),
       ),
     );
+  });
+
+  it('never hands on an event signed by a service that does not own its type: terminated and reported', async () => {
+    const nc = app.get<NatsConnection>(NATS_CONNECTION);
+    const reports: Array<EventOf<typeof SignatureRejectedV1>> = [];
+    const sub = nc.subscribe(SignatureRejectedV1.subject, { callback: (_e, m) => reports.push(m.json()) });
+    // Policy's valid signature on an intake event: the key is known, the owner is wrong.
+    const forged = createEvent(IntentWithdrawnV1, { ...base(), data: { reason: 'withdrawn by someone else' } });
+    await app.get(EventPublisher).publish(forged);
+    await expectEventually(() => expect(reports.map((r) => r.data.originalEventId)).toContain(forged.id));
+    const report = reports.find((r) => r.data.originalEventId === forged.id)!;
+    expect(report.data).toMatchObject({ eventType: 'intent.withdrawn', consumer: 'nest-test', signer: 'policy', kid: testEventKeys().ring('policy').kid });
+    expect(report.data.reason).toMatch(/may not be emitted by policy/);
+    // The report is itself signed by the consumer's service, and verifies.
+    expect(testEventKeys().ring('audit').verifier.verifyEvent(report)).toMatchObject({ ok: true, service: 'policy' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(app.get(Recorder).seen.some((s) => s.eventId === forged.id)).toBe(false);
+    const info = await (await jetstreamManager(nc)).consumers.info(STREAM_NAME, 'nest-test');
+    expect(info.num_ack_pending).toBe(0);
+    sub.unsubscribe();
   });
 
   it('does not ack a message whose handler threw: it comes back as a second delivery', async () => {

@@ -14,6 +14,7 @@ import {
   type Delivery,
   type NatsConnection,
 } from '../nats/index.js';
+import type { EventKeyRing } from '../event-keys/index.js';
 import { JetStreamContext } from './context.js';
 import { BATCH_HANDLER_EXTRA } from './decorators.js';
 
@@ -42,6 +43,8 @@ export interface JetStreamTransportOptions {
   durable: string;
   serviceName: string;
   logger: Logger;
+  /** Every delivered event's signature is checked against these keys (and its type's owner) before a handler sees it. */
+  eventKeys: EventKeyRing;
   /** Deliveries before a failing message is given up (terminated and reported). Default 10; `Infinity` never gives up. */
   maxDeliver?: number;
   backoffMs?: number[];
@@ -92,7 +95,8 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
           nc: this.nc,
           durable: this.opts.durable,
           filterSubjects: subjects,
-          publisher: new EventPublisher(this.nc, this.opts.logger),
+          publisher: new EventPublisher(this.nc, this.opts.logger, this.opts.eventKeys.signer),
+          verifier: this.opts.eventKeys.verifier,
           logger: this.opts.logger,
           ...(batchMode
             ? { handleBatch: (items: DeliveredEvent[]) => this.dispatchBatch(items) }

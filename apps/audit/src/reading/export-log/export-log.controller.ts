@@ -1,6 +1,7 @@
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
 import type pg from 'pg';
 import { AUDIT_EXPORT_FORMAT, type AuditExportHeader } from '@countersign/platform/crypto';
+import { EventKeyRing } from '@countersign/platform/event-keys';
 import { ApiError, PG_POOL } from '@countersign/platform/nest';
 import { AuditorAccess } from '../../auth/auditor-access.js';
 import { checkpointStore } from '../../checkpoints/merkle-log.js';
@@ -30,6 +31,7 @@ export class ExportLogController {
     private readonly signing: AuditSigningKey,
     @Inject(CHECKPOINT_ORIGIN) private readonly origin: string,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly eventKeys: EventKeyRing,
   ) {}
 
   @Get('export')
@@ -39,7 +41,7 @@ export class ExportLogController {
     // up to its last signed checkpoint: the auditor's verifier then names what is wrong.
     const checkpoint = await this.publish.execute().catch(() => checkpointStore.latest(this.pool));
     if (!checkpoint) throw new ApiError('CHECKPOINT_NOT_FOUND', 404, 'the log is empty');
-    const header: AuditExportHeader = { format: AUDIT_EXPORT_FORMAT, origin: this.origin, keys: this.signing.jwks().keys, checkpoint: checkpoint.note };
+    const header: AuditExportHeader = { format: AUDIT_EXPORT_FORMAT, origin: this.origin, keys: this.signing.jwks().keys, eventKeys: this.eventKeys.jwks(), checkpoint: checkpoint.note };
     res.setHeader('Content-Type', 'application/x-ndjson');
     res.setHeader('Content-Disposition', `attachment; filename="audit-${checkpoint.treeSize}.jsonl"`);
     res.setHeader('Cache-Control', 'no-store');

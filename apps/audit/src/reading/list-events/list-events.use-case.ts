@@ -25,6 +25,9 @@ export interface AuditEventView {
   entryHash: string;
   signature: string;
   kid: string;
+  /** The emitting service's detached JWS over `payload` (RFC 8785) and its key id; null on rows from before. */
+  serviceSignature: string | null;
+  serviceKid: string | null;
 }
 
 export interface ListEventsResult {
@@ -48,6 +51,8 @@ function view(row: AuditRow): AuditEventView {
     entryHash: row.entry_hash,
     signature: row.signature,
     kid: row.kid,
+    serviceSignature: row.service_signature,
+    serviceKid: row.service_kid,
   };
 }
 

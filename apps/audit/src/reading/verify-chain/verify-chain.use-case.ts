@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { ChainVerifier, type VerifyChainResult } from '@countersign/platform/crypto';
+import { EventKeyRing } from '@countersign/platform/event-keys';
 import { PG_POOL } from '@countersign/platform/nest';
 import { AuditSigningKey } from '../../signing/audit-signing-key.js';
 import { AUDIT_COLUMNS, toChainEntry, type AuditRow } from '../audit-rows.js';
@@ -16,6 +17,7 @@ export class VerifyAuditChain {
   constructor(
     @Inject(PG_POOL) private readonly pool: pg.Pool,
     private readonly signing: AuditSigningKey,
+    private readonly eventKeys: EventKeyRing,
   ) {}
 
   async execute(): Promise<VerifyChainResult> {
@@ -29,6 +31,11 @@ export class VerifyAuditChain {
       );
       const failure = verifier.push(rows.map(toChainEntry));
       if (failure) return failure;
+      // The chain proves audit stored these bytes; the service signature proves their emitter wrote them.
+      for (const row of rows) {
+        const check = this.eventKeys.verifier.verifyView(row.type, row.payload, row.service_signature);
+        if (!check.ok) return { ok: false, seq: Number(row.seq), eventId: row.event_id, reason: `service signature: ${check.reason}` };
+      }
       const last = rows.at(-1);
       if (!last || rows.length < PAGE_SIZE) return verifier.result();
       afterSeq = Number(last.seq);

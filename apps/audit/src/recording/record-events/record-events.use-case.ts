@@ -10,7 +10,7 @@ import { recordedForm } from '../withhold-submitted-content.js';
 
 export interface AuditItem {
   event: CountersignEvent;
-  delivery: Pick<Delivery, 'subject' | 'streamSequence'>;
+  delivery: Pick<Delivery, 'subject' | 'streamSequence' | 'signature'>;
 }
 
 export interface RecordEventsResult {
@@ -79,6 +79,9 @@ export class RecordEvents {
         entryHash: entry,
         signature: signEntry(this.signing.key, entry),
         kid: this.signing.kid,
+        // Verified by the consumer before this handler ran (the transport refuses unsigned events).
+        serviceSignature: delivery.signature?.jws ?? null,
+        serviceKid: delivery.signature?.kid ?? null,
       });
       prev = entry;
     }

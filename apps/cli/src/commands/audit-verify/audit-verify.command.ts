@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { verifyAuditExport, type JWK } from '@countersign/platform/crypto';
+import { verifyAuditExport, type ChainEntry, type JWK } from '@countersign/platform/crypto';
+import { EventVerifier, parseEventKeys } from '@countersign/platform/event-keys';
 import { CliError, ExitCode } from '../../shared/cli-error.js';
 import type { CliIo } from '../../shared/cli-io.js';
 
 export interface AuditVerifyOptions {
   jwks?: string;
+  eventKeys?: string;
   json?: boolean;
 }
 
@@ -29,6 +31,45 @@ async function pinnedKeys(file: string | undefined): Promise<JWK[] | undefined> 
   }
 }
 
+/** The services' event keys: the pinned file, else the export's own header, else none (signatures unchecked). */
+async function eventVerifier(file: string | undefined, text: string): Promise<{ verifier?: EventVerifier; source: 'pinned' | 'export' | 'none' }> {
+  let json: unknown;
+  let source: 'pinned' | 'export' = 'pinned';
+  if (file !== undefined) {
+    try {
+      json = JSON.parse(await readOrFail(file, 'event keys'));
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw new CliError(ExitCode.Invalid, `${file} is not JSON`);
+    }
+  } else {
+    const header = (() => {
+      try {
+        return JSON.parse(text.slice(0, text.indexOf('\n') >>> 0)) as { eventKeys?: unknown };
+      } catch {
+        return undefined;
+      }
+    })();
+    if (!header?.eventKeys) return { source: 'none' };
+    json = header.eventKeys;
+    source = 'export';
+  }
+  try {
+    return { verifier: new EventVerifier(parseEventKeys(json)), source };
+  } catch (error) {
+    throw new CliError(ExitCode.Invalid, `${file ?? 'the export header'}: event keys are not usable: ${(error as Error).message}`);
+  }
+}
+
+function serviceSignatureCheck(verifier: EventVerifier | undefined): ((entry: ChainEntry) => string | undefined) | undefined {
+  if (!verifier) return undefined;
+  return (entry) => {
+    const type = (entry.payload as { type?: unknown } | null)?.type;
+    const check = verifier.verifyView(typeof type === 'string' ? type : '', entry.payload, entry.serviceSignature);
+    return check.ok ? undefined : check.reason;
+  };
+}
+
 /**
  * Offline: checks an export from GET /v1/audit/export — every signature, the hash chain, every leaf
  * against its payload, and the signed checkpoint's Merkle root over the events — and names the first
@@ -37,13 +78,17 @@ async function pinnedKeys(file: string | undefined): Promise<JWK[] | undefined> 
 export async function auditVerify(file: string, options: AuditVerifyOptions, io: CliIo): Promise<void> {
   const text = await readOrFail(file, 'export');
   const keys = await pinnedKeys(options.jwks);
-  const verdict = verifyAuditExport(text, keys);
+  const events = await eventVerifier(options.eventKeys, text);
+  const verdict = verifyAuditExport(text, keys, { serviceSignature: serviceSignatureCheck(events.verifier) });
   if (options.json) io.out(JSON.stringify(verdict.ok ? { ...verdict, checkpoint: { ...verdict.checkpoint, root: verdict.checkpoint.root.toString('hex') } } : verdict, null, 2));
   if (verdict.ok) {
     if (!options.json) {
       const { checkpoint } = verdict;
       io.out(`ok: ${verdict.entries} events; signed checkpoint ${checkpoint.origin} size ${checkpoint.size}, root ${checkpoint.root.toString('hex')}`);
       if (!keys) io.out('note: keys taken from the export itself; pin them with --jwks (the log serves them at /.well-known/jwks.json)');
+      if (events.source === 'export') io.out("note: service signatures checked against the export's own event keys; pin them with --event-keys (EVENT_KEYS_FILE)");
+      if (events.source === 'none') io.out('note: service signatures NOT checked: the export names no event keys; pass --event-keys');
+      else io.out(`service signatures: ${verdict.entries} events, each signed by a service that owns its type`);
     }
     return;
   }
@@ -57,6 +102,7 @@ export function registerAuditVerify(audit: Command, io: CliIo): void {
     .description('verify an audit export offline: signatures, hash chain, payloads, signed Merkle checkpoint')
     .argument('<file>', 'an export from GET /v1/audit/export (JSON Lines)')
     .option('--jwks <file>', "the log's public keys to trust (default: the keys inside the export)")
+    .option('--event-keys <file>', "every service's public event key and owner, to check each event's service signature (default: the export's eventKeys)")
     .option('--json', 'machine-readable output')
     .action((file: string, options: AuditVerifyOptions) => auditVerify(file, options, io));
 }
