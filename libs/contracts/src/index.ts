@@ -4,3 +4,4 @@ export * from './events.js';
 export * from './review-events.js';
 export * from './create-event.js';
 export * from './grant-token.js';
+export * from './intent-api.js';
