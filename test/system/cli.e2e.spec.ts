@@ -15,14 +15,14 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { done: Promise<Run>; stderr: () => string } {
+function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { done: Promise<Run>; stderr: () => string; interrupt: () => void } {
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { done, stderr: () => stderr };
+  return { done, stderr: () => stderr, interrupt: () => child.kill('SIGINT') };
 }
 
 beforeAll(async () => {
@@ -85,6 +85,16 @@ describe('countersign request --wait', () => {
     expect(await rejected.done).toMatchObject({ code: 11, stderr: expect.stringMatching(/rejected by a reviewer/) });
     const timedOut = await cli(request('db.export', 'db:prod/customers', '--arg', 'table=late', '--wait', '--timeout', '2s')).done;
     expect(timedOut.code).toBe(13);
+  });
+
+  it('withdraws the intent on Ctrl-C while waiting and exits 130', async () => {
+    const waiting = cli(request('db.export', 'db:prod/customers', '--arg', 'table=interrupted', '--wait', '--timeout', '60s'));
+    const id = await expectEventually(() => /([0-9a-f-]{36}): waiting/.exec(waiting.stderr())![1]!, { timeoutMs: 30_000 });
+    waiting.interrupt();
+    const run = await waiting.done;
+    expect(run).toMatchObject({ code: 130, stderr: expect.stringContaining(`interrupted: ${id} withdrawn`) });
+    const status = JSON.parse((await cli(['status', id, '--json']).done).stdout) as { state: string };
+    expect(status.state).toBe('withdrawn');
   });
 
   it('exits 2 for bad input, 3 when intake is unreachable, 64 without a token', async () => {
