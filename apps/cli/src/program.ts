@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAuditVerify } from './commands/audit-verify/audit-verify.command.js';
 import { registerEvidence } from './commands/evidence/evidence.command.js';
+import { registerMcp } from './commands/mcp/mcp.command.js';
 import { registerRequest } from './commands/request/request.command.js';
 import { registerStatus } from './commands/status/status.command.js';
 import { registerVotes } from './commands/vote/vote.command.js';
@@ -39,5 +40,6 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerRequest(program, io, setExit);
   registerStatus(program, io);
   registerVotes(program, io);
+  registerMcp(program, io);
   return program;
 }

@@ -3,6 +3,7 @@ import { ApprovalError, requireApproval, submitIntent, type IntentViewResponse }
 import { callApi, serviceUrl } from '../../shared/api-client.js';
 import { ExitCode, usageError } from '../../shared/cli-error.js';
 import type { CliIo } from '../../shared/cli-io.js';
+import { parseDuration } from '../../shared/duration.js';
 import { endpoints, tokenSource } from '../../shared/endpoints.js';
 import { approvalExit } from './approval-exit.js';
 import { buildRequest, type RequestFlags } from './build-request.js';
@@ -19,12 +20,6 @@ export interface RequestOptions extends RequestFlags {
 }
 
 const HTTP_TIMEOUT_MS = 15_000;
-
-export function parseDuration(text: string): number {
-  const m = /^(\d+)(s|m|h)$/.exec(text);
-  if (!m) throw usageError(`--timeout ${text} must be a duration such as 90s, 15m or 2h`);
-  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
-}
 
 /** One line on stderr per change: who is asked and how many have voted, never the grant. */
 async function describe(view: IntentViewResponse, policyUrl: string, token: string): Promise<string> {
