@@ -87,6 +87,25 @@ describe('countersign request --wait', () => {
     expect(timedOut.code).toBe(13);
   });
 
+  it('on a terminal, redraws one status line in place (spinner, time, who is asked, votes) and leaves a summary', async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal; -e passes its exit code on.
+    const line = [process.execPath, CLI, ...request('db.export', 'db:prod/customers', '--arg', 'table=tty', '--wait', '--timeout', '60s')]
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+      .join(' ');
+    const child = spawn('script', ['-qefc', line, '/dev/null'], { env });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const id = await expectEventually(() => /([0-9a-f-]{36}): waiting for platform \+ security \(0\/2 votes/.exec(out)![1]!, { timeoutMs: 30_000 });
+    const { reviewId } = JSON.parse((await cli(['status', id, '--json']).done).stdout) as { reviewId: string };
+    await cli(['approve', reviewId], { COUNTERSIGN_TOKEN: await sys.token('bob') }).done;
+    await expectEventually(() => expect(out).toMatch(/\(1\/2 votes/), { timeoutMs: 15_000 });
+    await cli(['approve', reviewId], { COUNTERSIGN_TOKEN: await sys.token('erin') }).done;
+    expect(await done).toBe(0);
+    expect(out).toMatch(/\r\x1b\[2K[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \d+s /);
+    expect(out).toMatch(new RegExp(`\\[\\d+s\\] ${id}: granted`));
+  });
+
   it('withdraws the intent on Ctrl-C while waiting and exits 130', async () => {
     const waiting = cli(request('db.export', 'db:prod/customers', '--arg', 'table=interrupted', '--wait', '--timeout', '60s'));
     const id = await expectEventually(() => /([0-9a-f-]{36}): waiting/.exec(waiting.stderr())![1]!, { timeoutMs: 30_000 });

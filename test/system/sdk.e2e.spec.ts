@@ -157,6 +157,21 @@ describe('requireApproval', () => {
   });
 });
 
+describe('requireApproval across a restart', () => {
+  it('waits out intake being down while the review is open, then claims the grant once approved', async () => {
+    const states: IntentViewResponse[] = [];
+    const waiting = requireApproval(intent('db.export', { table: 'restart' }), { ...opts, onState: (v) => void states.push(v) });
+    const deadline = Date.now() + 30_000;
+    while (!states.some((v) => v.state === 'pending_review') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await sys.kill('intake');
+    await voteWhenAsked(states, 'bob', 'approve');
+    await new Promise((r) => setTimeout(r, 1_000));
+    await sys.restart('intake');
+    const grant = await waiting;
+    expect(grant).toMatchObject({ intentId: states[0]?.id, credential: { kind: 'signed-grant' } });
+  });
+});
+
 describe('gate', () => {
   it('never runs the tool on denial or rejection, and runs it exactly once, with the grant, on approval', async () => {
     const runs: Array<{ table: string; grant: ApprovedGrant }> = [];

@@ -7,6 +7,7 @@ import { parseDuration } from '../../shared/duration.js';
 import { endpoints, tokenSource } from '../../shared/endpoints.js';
 import { approvalExit } from './approval-exit.js';
 import { buildRequest, type RequestFlags } from './build-request.js';
+import { LiveStatus } from './live-status.js';
 import { runWithGrant, writeGrantFile } from './deliver-grant.js';
 
 export interface RequestOptions extends RequestFlags {
@@ -54,6 +55,13 @@ export async function request(options: RequestOptions, command: string[], io: Cl
   const interrupt = new AbortController();
   const stopListening = options.wait ? onInterrupt(interrupt) : () => undefined;
   const started = Date.now();
+  // On a terminal one line is redrawn in place (spinner, time, who is asked, votes); else one line per change.
+  const live = options.wait && io.stderrIsTTY && !options.json ? new LiveStatus({ io, startedAt: started }) : undefined;
+  const onState = async (view: IntentViewResponse) => {
+    const line = await describe(view, urls.policy, await token());
+    if (!live) return io.err(`[${Math.round((Date.now() - started) / 1000)}s] ${line}`);
+    live.update(line, view.state === 'pending_review' ? async () => describe(view, urls.policy, await token()) : null);
+  };
   let claimed;
   try {
     if (!options.wait) {
@@ -61,6 +69,7 @@ export async function request(options: RequestOptions, command: string[], io: Cl
       io.out(options.json ? JSON.stringify({ id: submitted.id, state: submitted.state }) : submitted.id);
       return ExitCode.Ok;
     }
+    live?.start();
     claimed = await requireApproval(body, {
       intakeUrl: urls.intake,
       brokerUrl: urls.broker,
@@ -68,13 +77,14 @@ export async function request(options: RequestOptions, command: string[], io: Cl
       timeoutMs,
       requestTimeoutMs: HTTP_TIMEOUT_MS,
       signal: interrupt.signal,
-      onState: async (view) => io.err(`[${Math.round((Date.now() - started) / 1000)}s] ${await describe(view, urls.policy, await token())}`),
+      onState,
     });
   } catch (error) {
     if (error instanceof ApprovalError) throw approvalExit(error, interrupt.signal.aborted);
     throw error;
   } finally {
     stopListening();
+    live?.stop(live.summary());
   }
   const id = claimed.intentId;
   if (options.out) await writeGrantFile(options.out, `${claimed.grant}\n`);
