@@ -117,6 +117,17 @@ describe('countersign request --wait', () => {
     expect(status.state).toBe('withdrawn');
   });
 
+  it('withdraws an intent submitted without --wait (countersign withdraw), then refuses a decided one with exit 4', async () => {
+    const submitted = await cli(request('db.export', 'db:prod/customers', '--arg', 'table=later')).done;
+    const id = submitted.stdout.trim();
+    await expectEventually(async () => expect(JSON.parse((await cli(['status', id, '--json']).done).stdout)).toMatchObject({ state: 'pending_review' }));
+    expect(await cli(['withdraw', id, '--reason', 'wrong table']).done).toMatchObject({ code: 0, stdout: `${id}: withdrawn\n` });
+    const allowed = (await cli(request('db.query', 'db:staging/orders', '--arg', 'sql=select 2')).done).stdout.trim();
+    await expectEventually(async () => expect(JSON.parse((await cli(['status', allowed, '--json']).done).stdout)).toMatchObject({ state: 'granted' }));
+    const late = await cli(['withdraw', allowed]).done;
+    expect(late).toMatchObject({ code: 4, stderr: expect.stringContaining('INTENT_DECIDED') });
+  });
+
   it('exits 2 for bad input, 3 when intake is unreachable, 64 without a token', async () => {
     expect((await cli(request('DROP', 'db:prod/x')).done).code).toBe(2);
     expect((await cli(request('db.query', 'db:dev/x', '--url', 'http://127.0.0.1:1')).done).code).toBe(3);
