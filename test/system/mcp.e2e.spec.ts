@@ -30,7 +30,7 @@ beforeAll(async () => {
         description: 'Export rows of a production table',
         action: 'db.export',
         resource: 'db:prod/{table}',
-        params: { table: { type: 'string', description: 'the table' }, limit: { type: 'integer', required: false } },
+        params: { table: { type: 'string', description: 'the table' }, limit: { type: 'integer', required: false }, contact: { type: 'string', required: false } },
         command: [process.execPath, '-e', toolScript(join(work, 'export-ran'))],
         timeout: '60s',
       },
@@ -78,7 +78,7 @@ describe('countersign mcp', () => {
     const progress: string[] = [];
     let settled = false;
     const result = client
-      .callTool({ name: 'export_table', arguments: { table: 'orders', limit: 10, justification: 'monthly revenue check' } }, undefined, {
+      .callTool({ name: 'export_table', arguments: { table: 'orders', limit: 10, contact: 'dpo@acme.example', justification: 'monthly revenue check' } }, undefined, {
         onprogress: (p) => void progress.push(p.message ?? ''),
         resetTimeoutOnProgress: true,
         timeout: 60_000,
@@ -94,6 +94,11 @@ describe('countersign mcp', () => {
     );
     await new Promise((r) => setTimeout(r, 300));
     expect([settled, existsSync(join(work, 'export-ran'))]).toEqual([false, false]);
+    // The reviewer sees the call's arguments as policy masked them (an e-mail address by its detector).
+    const review = await call('GET', `${sys.urls.policy}/v1/reviews/${reviewId}`, { token: await sys.token('bob') });
+    expect(JSON.stringify(review.body)).toContain('"table":"orders"');
+    expect(JSON.stringify(review.body)).toContain('[masked:');
+    expect(JSON.stringify(review.body)).not.toContain('dpo@acme.example');
     const vote = await call('POST', `${sys.urls.policy}/v1/reviews/${reviewId}/votes`, { token: await sys.token('bob'), body: { decision: 'approve' } });
     expect(vote.status).toBe(200);
     expect(await result).toEqual({ isError: false, content: [{ type: 'text', text: 'exported orders (limit 10) with a grant for db:prod/orders\n' }] });
