@@ -15,14 +15,14 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { done: Promise<Run>; stderr: () => string } {
+function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { done: Promise<Run>; stderr: () => string; interrupt: () => void } {
   const child = spawn(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-  return { done, stderr: () => stderr };
+  return { done, stderr: () => stderr, interrupt: () => child.kill('SIGINT') };
 }
 
 beforeAll(async () => {
@@ -85,6 +85,47 @@ describe('countersign request --wait', () => {
     expect(await rejected.done).toMatchObject({ code: 11, stderr: expect.stringMatching(/rejected by a reviewer/) });
     const timedOut = await cli(request('db.export', 'db:prod/customers', '--arg', 'table=late', '--wait', '--timeout', '2s')).done;
     expect(timedOut.code).toBe(13);
+  });
+
+  it('on a terminal, redraws one status line in place (spinner, time, who is asked, votes) and leaves a summary', async () => {
+    // util-linux `script` gives the CLI a pseudo-terminal; -e passes its exit code on.
+    const line = [process.execPath, CLI, ...request('db.export', 'db:prod/customers', '--arg', 'table=tty', '--wait', '--timeout', '60s')]
+      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
+      .join(' ');
+    const child = spawn('script', ['-qefc', line, '/dev/null'], { env });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const id = await expectEventually(() => /([0-9a-f-]{36}): waiting for platform \+ security \(0\/2 votes/.exec(out)![1]!, { timeoutMs: 30_000 });
+    const { reviewId } = JSON.parse((await cli(['status', id, '--json']).done).stdout) as { reviewId: string };
+    await cli(['approve', reviewId], { COUNTERSIGN_TOKEN: await sys.token('bob') }).done;
+    await expectEventually(() => expect(out).toMatch(/\(1\/2 votes/), { timeoutMs: 15_000 });
+    await cli(['approve', reviewId], { COUNTERSIGN_TOKEN: await sys.token('erin') }).done;
+    expect(await done).toBe(0);
+    expect(out).toContain('\r\u001b[2K');
+    expect(out).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \d+s /);
+    expect(out).toMatch(new RegExp(`\\[\\d+s\\] ${id}: granted`));
+  });
+
+  it('withdraws the intent on Ctrl-C while waiting and exits 130', async () => {
+    const waiting = cli(request('db.export', 'db:prod/customers', '--arg', 'table=interrupted', '--wait', '--timeout', '60s'));
+    const id = await expectEventually(() => /([0-9a-f-]{36}): waiting/.exec(waiting.stderr())![1]!, { timeoutMs: 30_000 });
+    waiting.interrupt();
+    const run = await waiting.done;
+    expect(run).toMatchObject({ code: 130, stderr: expect.stringContaining(`interrupted: ${id} withdrawn`) });
+    const status = JSON.parse((await cli(['status', id, '--json']).done).stdout) as { state: string };
+    expect(status.state).toBe('withdrawn');
+  });
+
+  it('withdraws an intent submitted without --wait (countersign withdraw), then refuses a decided one with exit 4', async () => {
+    const submitted = await cli(request('db.export', 'db:prod/customers', '--arg', 'table=later')).done;
+    const id = submitted.stdout.trim();
+    await expectEventually(async () => expect(JSON.parse((await cli(['status', id, '--json']).done).stdout)).toMatchObject({ state: 'pending_review' }));
+    expect(await cli(['withdraw', id, '--reason', 'wrong table']).done).toMatchObject({ code: 0, stdout: `${id}: withdrawn\n` });
+    const allowed = (await cli(request('db.query', 'db:staging/orders', '--arg', 'sql=select 2')).done).stdout.trim();
+    await expectEventually(async () => expect(JSON.parse((await cli(['status', allowed, '--json']).done).stdout)).toMatchObject({ state: 'granted' }));
+    const late = await cli(['withdraw', allowed]).done;
+    expect(late).toMatchObject({ code: 4, stderr: expect.stringContaining('INTENT_DECIDED') });
   });
 
   it('exits 2 for bad input, 3 when intake is unreachable, 64 without a token', async () => {

@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAuditVerify } from './commands/audit-verify/audit-verify.command.js';
 import { registerEvidence } from './commands/evidence/evidence.command.js';
+import { registerMcp } from './commands/mcp/mcp.command.js';
 import { registerRequest } from './commands/request/request.command.js';
 import { registerStatus } from './commands/status/status.command.js';
 import { registerVotes } from './commands/vote/vote.command.js';
+import { registerWithdraw } from './commands/withdraw/withdraw.command.js';
 import { registerPolicyExplain } from './commands/policy-explain/policy-explain.command.js';
 import { registerPolicyTest } from './commands/policy-test/policy-test.command.js';
 import { registerPolicyValidate } from './commands/policy-validate/policy-validate.command.js';
@@ -39,5 +41,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void = () => 
   registerRequest(program, io, setExit);
   registerStatus(program, io);
   registerVotes(program, io);
+  registerWithdraw(program, io);
+  registerMcp(program, io);
   return program;
 }

@@ -1,6 +1,6 @@
 import { jetstream } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvent, IntentApprovedV1, IntentRejectedV1, ReviewRequestedV1, ReviewVoteRecordedV1, ReviewVoteRefusedV1 } from '@countersign/contracts';
+import { createEvent, IntentApprovedV1, IntentRejectedV1, ReviewConcludedV1, ReviewRequestedV1, ReviewVoteRecordedV1, ReviewVoteRefusedV1 } from '@countersign/contracts';
 import { DEV_ISSUER } from '@countersign/platform/auth';
 import { expectEventually, signSlackRequest, slackInteractionBody, type FakeSlack, type SlackCall } from '@countersign/testing';
 import { found, MASKED, one, pause, SLACK_CHANNEL as CHANNEL, SLACK_SIGNING_SECRET as SIGNING_SECRET, SLACK_TEAM as TEAM, SLACK_TOKEN as TOKEN, startHarness, type Harness } from './notifier-harness.spec.js';
@@ -219,6 +219,25 @@ describe('notifier Slack channel (real NATS + Postgres, fake Slack Web API)', ()
     await jetstream(h.nc).publish(IntentApprovedV1.subject, JSON.stringify(events('intent.approved').at(-1)), { msgID: h.ids.next() });
     await pause(400);
     expect(msg().updates).toBe(updates);
+  });
+
+  it('replaces the buttons with "withdrawn" when the requester withdraws (review.concluded, outcome withdrawn)', async () => {
+    const { requested } = await posted();
+    const ref = await expectEventually(async () => {
+      const row = (await h.sql.query("SELECT external_ref FROM notifier.deliveries WHERE review_id = $1 AND channel = 'slack'", [requested.data.reviewId])).rows[0];
+      expect(row?.external_ref).toEqual(expect.any(String));
+      return row.external_ref as string;
+    });
+    await h.publisher.publish(
+      createEvent(ReviewConcludedV1, {
+        id: h.ids.next(), occurredAt: new Date(), intentId: requested.intentId, actor: { kind: 'service', id: 'policy' },
+        data: { reviewId: requested.data.reviewId, intentHash: 'a'.repeat(64), kind: 'approval', outcome: 'withdrawn', reason: 'withdrawn by ci-deployer: not needed' },
+      }),
+    );
+    const msg = () => found(slack.messages.get(ref));
+    await expectEventually(() => expect(JSON.stringify(msg().blocks)).toContain('Withdrawn by the requester: nothing left to decide'));
+    expect(JSON.stringify(msg().blocks)).toContain('withdrawn by ci-deployer: not needed');
+    expect(JSON.stringify(msg().blocks)).not.toContain('"type":"actions"');
   });
 
   it('tells a mapped voter privately why policy refused their vote', async () => {

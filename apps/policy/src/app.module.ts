@@ -24,6 +24,8 @@ import { VoteCastHandler } from './reviewing/record-vote/vote-cast.handler.js';
 import { VotesController } from './reviewing/record-vote/votes.controller.js';
 import { ReviewTimerLoop, TIMER_SETTINGS, type TimerSettings } from './reviewing/run-timers/review-timer-loop.js';
 import { RunReviewTimers } from './reviewing/run-timers/run-review-timers.use-case.js';
+import { IntentWithdrawnHandler } from './reviewing/withdraw-intent/intent-withdrawn.handler.js';
+import { WithdrawIntentReview } from './reviewing/withdraw-intent/withdraw-intent.use-case.js';
 import { LOGGER } from './tokens.js';
 
 export const SERVICE_NAME = 'policy';
@@ -52,7 +54,7 @@ export class AppModule {
         // One batch transaction at a time plus readiness probes: a few connections are plenty.
         PgPoolModule.forRoot(config.DATABASE_URL, { max: 4 }),
       ],
-      controllers: [HealthController, IntentSubmittedHandler, VoteCastHandler, ExplainIntentController, VotesController, ListReviewsController, GetReviewController],
+      controllers: [HealthController, IntentSubmittedHandler, VoteCastHandler, IntentWithdrawnHandler, ExplainIntentController, VotesController, ListReviewsController, GetReviewController],
       providers: [
         postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
         { provide: LOGGER, useValue: deps.logger },
@@ -79,6 +81,7 @@ export class AppModule {
         ListReviews,
         RecordVote,
         RunReviewTimers,
+        WithdrawIntentReview,
         ReviewTimerLoop,
       ],
     };

@@ -107,8 +107,9 @@ export const ReviewKind = z.enum(['approval', 'post_hoc']);
 export type ReviewKind = z.infer<typeof ReviewKind>;
 
 /**
- * A post-hoc review (opened by a break-glass approval) reached its end. It decides nothing about the
- * intent, which was already approved; a rejection is the finding that the break-glass was not justified.
+ * A review ended without deciding the intent: a post-hoc review (opened by a break-glass approval)
+ * reached its end — a rejection is the finding that the break-glass was not justified — or the
+ * requester withdrew every intent an approval review was open for (`withdrawn`).
  */
 export const ReviewConcludedV1 = defineEvent(
   'review.concluded',
@@ -117,7 +118,7 @@ export const ReviewConcludedV1 = defineEvent(
     reviewId: z.uuid(),
     intentHash: Sha256Hex,
     kind: ReviewKind,
-    outcome: z.enum(['approved', 'rejected', 'expired']),
+    outcome: z.enum(['approved', 'rejected', 'expired', 'withdrawn']),
     approvers: z.array(z.string()).default([]),
     reason: z.string().max(2000).optional(),
   }),

@@ -11,3 +11,11 @@ export {
   type ClaimedGrantResponse,
   type RedeemedGrantResponse,
 } from '@countersign/contracts';
+export * from './approval/index.js';
+export {
+  SETTLED_STATES,
+  type IntentViewResponse,
+  type SubmitIntentRequest,
+  type SubmitIntentResponse,
+  type IntentState,
+} from '@countersign/contracts';

@@ -8,6 +8,8 @@ export interface CliIo {
   writeOut(text: string): void;
   writeErr(text: string): void;
   env: Readonly<Record<string, string | undefined>>;
+  /** stderr is a terminal: a status line may be redrawn in place. */
+  stderrIsTTY?: boolean;
 }
 
 export function processIo(): CliIo {
@@ -17,5 +19,6 @@ export function processIo(): CliIo {
     writeOut: (text) => process.stdout.write(text),
     writeErr: (text) => process.stderr.write(text),
     env: process.env,
+    stderrIsTTY: process.stderr.isTTY === true,
   };
 }

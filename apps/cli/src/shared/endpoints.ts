@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { CliError, ExitCode, usageError } from './cli-error.js';
+import { TokenSourceError, tokenFromEnvironment, type TokenSourceErrorCode } from '@countersign/sdk';
+import { CliError, ExitCode } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 
 export interface Endpoints {
@@ -17,22 +17,30 @@ export function endpoints(io: CliIo, url?: string): Endpoints {
   };
 }
 
+const TOKEN_EXIT: Record<TokenSourceErrorCode, ExitCode> = {
+  NO_TOKEN: ExitCode.Usage,
+  TOKEN_FILE_UNREADABLE: ExitCode.Invalid,
+  OIDC_REQUEST_FAILED: ExitCode.Unreachable,
+};
+
 /**
- * The bearer token: a token file (an OIDC token a CI system or Kubernetes writes and refreshes, read at
- * each use) or COUNTERSIGN_TOKEN. Never printed.
+ * Where the bearer token comes from (the SDK's order): a token file (an OIDC token a CI system or
+ * Kubernetes writes and refreshes, read at each use), COUNTERSIGN_TOKEN, or GitHub Actions' OIDC token.
+ * Never printed. Each call of the returned function fails as a CliError with the right exit code.
  */
-export async function bearerToken(io: CliIo, tokenFile?: string): Promise<string> {
-  const file = tokenFile ?? io.env['COUNTERSIGN_TOKEN_FILE'];
-  if (file) {
+export function tokenSource(io: CliIo, tokenFile?: string): () => Promise<string> {
+  const source = tokenFromEnvironment(io.env, { tokenFile });
+  return async () => {
     try {
-      const token = (await readFile(file, 'utf8')).trim();
-      if (token) return token;
+      return await source();
     } catch (error) {
-      throw new CliError(ExitCode.Invalid, `cannot read the token file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      if (error instanceof TokenSourceError) throw new CliError(TOKEN_EXIT[error.code], error.message);
+      throw error;
     }
-    throw new CliError(ExitCode.Invalid, `the token file ${file} is empty`);
-  }
-  const token = io.env['COUNTERSIGN_TOKEN'];
-  if (!token) throw usageError('no token: set COUNTERSIGN_TOKEN or COUNTERSIGN_TOKEN_FILE, or pass --token-file');
-  return token;
+  };
+}
+
+/** The current token, checked before anything is sent. */
+export function bearerToken(io: CliIo, tokenFile?: string): Promise<string> {
+  return tokenSource(io, tokenFile)();
 }

@@ -11,14 +11,17 @@ import { ApplyLifecycleBatch } from './read-model/apply-lifecycle-batch.use-case
 import { IntentReadModelHandler } from './read-model/read-model.handler.js';
 import { SubmitIntentController } from './submit-intent/submit-intent.controller.js';
 import { SubmitIntent } from './submit-intent/submit-intent.use-case.js';
+import { WithdrawIntentController } from './withdraw-intent/withdraw-intent.controller.js';
+import { WithdrawIntent } from './withdraw-intent/withdraw-intent.use-case.js';
 
 @Module({
-  controllers: [SubmitIntentController, GetIntentController, IntentReadModelHandler],
+  controllers: [SubmitIntentController, GetIntentController, WithdrawIntentController, IntentReadModelHandler],
   providers: [
     BearerAuthGuard,
     VerifiedTokens,
     SubmitIntent,
     GetIntent,
+    WithdrawIntent,
     ApplyLifecycleBatch,
     IntentChanges,
     PublishedMarks,

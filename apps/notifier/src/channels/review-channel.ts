@@ -24,7 +24,7 @@ export interface ChannelReview {
   quorum: number;
 }
 
-export type OutcomeKind = 'approved' | 'rejected' | 'expired';
+export type OutcomeKind = 'approved' | 'rejected' | 'expired' | 'withdrawn';
 
 export interface ChannelOutcome {
   review: ChannelReview;
@@ -32,7 +32,7 @@ export interface ChannelOutcome {
   /** Subjects who decided: the approvers, or whoever rejected; empty for an expiry. */
   decidedBy: string[];
   reason?: string;
-  /** The outcome event (intent.approved / rejected / expired) notifier stored first. */
+  /** The outcome event (intent.approved / rejected / expired, review.concluded) notifier stored first. */
   eventId: string;
 }
 
@@ -98,4 +98,10 @@ export function noticeText(n: ChannelNotice): string {
   const minutes = Math.round(n.afterSeconds / 60);
   const after = n.afterSeconds % 60 === 0 ? `${minutes} min` : `${n.afterSeconds} s`;
   return `Escalated after ${after} without a decision: ${n.groups.join(', ')} may now vote on ${what} (${progress}).`;
+}
+
+/** An outcome's first line; an expiry and a withdrawal have nobody who decided. */
+export function outcomeLead(kind: OutcomeKind, title: string, who: string): string {
+  if (kind === 'withdrawn') return 'Withdrawn by the requester: nothing left to decide';
+  return kind === 'expired' && who === '' ? 'Expired without a decision' : `${title}${who}`;
 }

@@ -120,7 +120,7 @@ export class ReviewEvents {
     });
   }
 
-  concluded(review: LockedReview, outcome: 'approved' | 'rejected' | 'expired', votes: readonly CountedVote[], reason?: string): CountersignEvent {
+  concluded(review: LockedReview, outcome: 'approved' | 'rejected' | 'expired' | 'withdrawn', votes: readonly CountedVote[], reason?: string): CountersignEvent {
     return createEvent(ReviewConcludedV1, {
       ...this.envelope(review.intentId),
       data: {

@@ -7,7 +7,8 @@ import type {
   VoteRefusal,
 } from '@countersign/contracts';
 
-export type ReviewState = 'pending' | 'approved' | 'rejected' | 'expired';
+/** withdrawn: the requester withdrew every intent the review was open for. */
+export type ReviewState = 'pending' | 'approved' | 'rejected' | 'expired' | 'withdrawn';
 
 export interface CountedVote {
   voter: Voter;

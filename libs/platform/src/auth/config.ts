@@ -1,12 +1,27 @@
+import { ActorKind } from '@countersign/contracts';
 import { z } from 'zod';
 import { env } from '../config/index.js';
 import type { TokenVerifierConfig } from './token-verifier.js';
+
+/**
+ * For issuers whose tokens carry none of our claims (GitHub Actions, Kubernetes service accounts): what
+ * a token of this issuer stands for when it does not say. A claim present in the token always wins.
+ */
+const IssuerDefaults = z.strictObject({
+  kind: ActorKind.optional(),
+  scopes: z.array(z.string().min(1).max(128)).max(32).optional(),
+  groups: z.array(z.string().min(1).max(128)).max(64).optional(),
+  /** A claim naming the human behind the workload (GitHub's `actor`): becomes the requester's owner, who may not approve. */
+  ownerClaim: z.string().min(1).max(64).optional(),
+});
+export type IssuerDefaults = z.infer<typeof IssuerDefaults>;
 
 const TrustedIssuers = z.array(
   z.strictObject({
     issuer: z.string().min(1),
     jwksUri: z.url({ protocol: /^https?$/ }),
     audience: z.string().min(1).optional(),
+    defaults: IssuerDefaults.optional(),
   }),
 );
 
@@ -23,7 +38,7 @@ export const authEnvShape = {
       try {
         return JSON.parse(raw) as unknown;
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {issuer, jwksUri, audience?}' });
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {issuer, jwksUri, audience?, defaults?}' });
         return z.NEVER;
       }
     })
@@ -57,6 +72,7 @@ export function tokenVerifierConfigFromEnv(cfg: AuthEnv): TokenVerifierConfig {
       issuer: i.issuer,
       jwksUri: i.jwksUri,
       ...(i.audience !== undefined ? { audience: i.audience } : {}),
+      ...(i.defaults !== undefined ? { defaults: i.defaults } : {}),
     })),
     ...(cfg.DEV_ISSUER_ENABLED && cfg.DEV_ISSUER_JWKS_FILE ? { devIssuer: { jwksFile: cfg.DEV_ISSUER_JWKS_FILE } } : {}),
   };

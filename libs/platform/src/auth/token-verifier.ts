@@ -10,6 +10,7 @@ import {
 } from 'jose';
 import { DEV_ISSUER } from './dev-issuer.js';
 import { AuthError } from './errors.js';
+import type { IssuerDefaults } from './config.js';
 import { identityFromClaims, type VerifiedIdentity } from './identity.js';
 
 export interface TrustedIssuer {
@@ -17,6 +18,8 @@ export interface TrustedIssuer {
   jwksUri: string;
   /** Overrides the verifier-wide audience for tokens of this issuer. */
   audience?: string;
+  /** Kind, scopes, groups and owner claim for tokens that do not carry ours (GitHub Actions, Kubernetes). */
+  defaults?: IssuerDefaults;
 }
 
 export interface TokenVerifierConfig {
@@ -33,6 +36,7 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
 interface IssuerKeys {
   keys: JWTVerifyGetKey;
   audience: string;
+  defaults?: IssuerDefaults | undefined;
 }
 
 const BEARER = /^Bearer[ ]+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*)[ ]*$/i;
@@ -44,7 +48,7 @@ export class TokenVerifier {
     const issuers = new Map<string, IssuerKeys>();
     for (const i of cfg.issuers) {
       // createRemoteJWKSet caches keys and refetches on an unknown kid (key rotation), with a cooldown.
-      issuers.set(i.issuer, { keys: createRemoteJWKSet(new URL(i.jwksUri)), audience: i.audience ?? cfg.audience });
+      issuers.set(i.issuer, { keys: createRemoteJWKSet(new URL(i.jwksUri)), audience: i.audience ?? cfg.audience, defaults: i.defaults });
     }
     if (cfg.devIssuer) {
       const jwks = JSON.parse(await readFile(cfg.devIssuer.jwksFile, 'utf8')) as JSONWebKeySet;
@@ -88,7 +92,7 @@ export class TokenVerifier {
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['exp', 'sub'],
       });
-      return identityFromClaims(payload);
+      return identityFromClaims(payload, trusted.defaults);
     } catch (error) {
       throw toAuthError(error);
     }

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
+import { ApprovalError, requireApproval, submitIntent, type IntentViewResponse } from '@countersign/sdk';
 import { callApi, serviceUrl } from '../../shared/api-client.js';
-import { CliError, ExitCode, usageError } from '../../shared/cli-error.js';
+import { ExitCode, usageError } from '../../shared/cli-error.js';
 import type { CliIo } from '../../shared/cli-io.js';
-import { bearerToken, endpoints } from '../../shared/endpoints.js';
+import { parseDuration } from '../../shared/duration.js';
+import { endpoints, tokenSource } from '../../shared/endpoints.js';
+import { approvalExit } from './approval-exit.js';
 import { buildRequest, type RequestFlags } from './build-request.js';
-import { runWithGrant, writeGrantFile, type ClaimedGrant } from './deliver-grant.js';
-import { waitForOutcome, type IntentView } from './wait-for-outcome.js';
+import { LiveStatus } from './live-status.js';
+import { runWithGrant, writeGrantFile } from './deliver-grant.js';
 
 export interface RequestOptions extends RequestFlags {
   url?: string;
@@ -19,25 +22,8 @@ export interface RequestOptions extends RequestFlags {
 
 const HTTP_TIMEOUT_MS = 15_000;
 
-export function parseDuration(text: string): number {
-  const m = /^(\d+)(s|m|h)$/.exec(text);
-  if (!m) throw usageError(`--timeout ${text} must be a duration such as 90s, 15m or 2h`);
-  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
-}
-
-const OUTCOME_EXIT: Record<string, { code: number; what: string }> = {
-  denied: { code: ExitCode.Denied, what: 'denied by policy' },
-  rejected: { code: ExitCode.Rejected, what: 'rejected by a reviewer' },
-  expired: { code: ExitCode.Expired, what: 'the review expired without a decision' },
-  grant_expired: { code: ExitCode.Expired, what: 'the grant expired before it was claimed' },
-  withdrawn: { code: ExitCode.Refused, what: 'withdrawn' },
-  revoked: { code: ExitCode.Refused, what: 'the grant was revoked' },
-  claimed: { code: ExitCode.Refused, what: 'the grant was already claimed elsewhere' },
-  redeemed: { code: ExitCode.Refused, what: 'the grant was already used' },
-};
-
 /** One line on stderr per change: who is asked and how many have voted, never the grant. */
-async function describe(view: IntentView, policyUrl: string, token: string): Promise<string> {
+async function describe(view: IntentViewResponse, policyUrl: string, token: string): Promise<string> {
   if (view.state !== 'pending_review' || !view.reviewId) return `${view.id}: ${view.state}`;
   try {
     const answer = await callApi(serviceUrl(policyUrl, `v1/reviews/${view.reviewId}`), { token, timeoutMs: 5_000, accept: [404] });
@@ -51,33 +37,56 @@ async function describe(view: IntentView, policyUrl: string, token: string): Pro
   return `${view.id}: pending review`;
 }
 
+/** Ctrl-C while waiting aborts the wait; the SDK then withdraws the intent. */
+function onInterrupt(controller: AbortController): () => void {
+  const abort = () => controller.abort(new Error('interrupted (SIGINT)'));
+  process.once('SIGINT', abort);
+  return () => process.removeListener('SIGINT', abort);
+}
+
 export async function request(options: RequestOptions, command: string[], io: CliIo): Promise<number> {
   const body = buildRequest(options);
   const urls = endpoints(io, options.url);
-  const token = await bearerToken(io, options.tokenFile);
+  const token = tokenSource(io, options.tokenFile);
+  // Fail on a missing or unreadable token before anything is sent.
+  await token();
   if (command.length > 0 && !options.wait) throw usageError('running a command with the grant needs --wait');
-  const submitted = await callApi(serviceUrl(urls.intake, 'v1/intents'), { method: 'POST', token, body, timeoutMs: HTTP_TIMEOUT_MS });
-  const id = (submitted.body as { id: string }).id;
-  if (!options.wait) {
-    io.out(options.json ? JSON.stringify({ id, state: (submitted.body as { state?: string }).state ?? 'submitted' }) : id);
-    return ExitCode.Ok;
-  }
+  const timeoutMs = parseDuration(options.timeout);
+  const interrupt = new AbortController();
+  const stopListening = options.wait ? onInterrupt(interrupt) : () => undefined;
   const started = Date.now();
-  const outcome = await waitForOutcome({
-    intakeUrl: urls.intake,
-    token,
-    id,
-    deadline: started + parseDuration(options.timeout),
-    onState: async (view) => io.err(`[${Math.round((Date.now() - started) / 1000)}s] ${await describe(view, urls.policy, token)}`),
-  });
-  if (outcome === 'timeout') throw new CliError(ExitCode.TimedOut, `no decision on ${id} within ${options.timeout}`);
-  const failed = OUTCOME_EXIT[outcome.state];
-  if (failed) {
-    const reasons = outcome.reasons?.length ? `: ${outcome.reasons.join('; ')}` : '';
-    throw new CliError(failed.code as ExitCode, `${id} ${failed.what}${reasons}`);
+  // On a terminal one line is redrawn in place (spinner, time, who is asked, votes); else one line per change.
+  const live = options.wait && io.stderrIsTTY && !options.json ? new LiveStatus({ io, startedAt: started }) : undefined;
+  const onState = async (view: IntentViewResponse) => {
+    const line = await describe(view, urls.policy, await token());
+    if (!live) return io.err(`[${Math.round((Date.now() - started) / 1000)}s] ${line}`);
+    live.update(line, view.state === 'pending_review' ? async () => describe(view, urls.policy, await token()) : null);
+  };
+  let claimed;
+  try {
+    if (!options.wait) {
+      const submitted = await submitIntent(body, { intakeUrl: urls.intake, token, requestTimeoutMs: HTTP_TIMEOUT_MS });
+      io.out(options.json ? JSON.stringify({ id: submitted.id, state: submitted.state }) : submitted.id);
+      return ExitCode.Ok;
+    }
+    live?.start();
+    claimed = await requireApproval(body, {
+      intakeUrl: urls.intake,
+      brokerUrl: urls.broker,
+      token,
+      timeoutMs,
+      requestTimeoutMs: HTTP_TIMEOUT_MS,
+      signal: interrupt.signal,
+      onState,
+    });
+  } catch (error) {
+    if (error instanceof ApprovalError) throw approvalExit(error, interrupt.signal.aborted);
+    throw error;
+  } finally {
+    stopListening();
+    live?.stop(live.summary());
   }
-  const claim = await callApi(serviceUrl(urls.broker, 'v1/grants/claim'), { method: 'POST', token, body: { intentId: id }, timeoutMs: HTTP_TIMEOUT_MS });
-  const claimed = claim.body as ClaimedGrant;
+  const id = claimed.intentId;
   if (options.out) await writeGrantFile(options.out, `${claimed.grant}\n`);
   if (options.envFile) await writeGrantFile(options.envFile, `COUNTERSIGN_GRANT=${claimed.grant}\nCOUNTERSIGN_GRANT_AUDIENCE=${claimed.audience}\n`);
   if (command.length > 0) return runWithGrant(command, claimed, io.env);
@@ -90,14 +99,14 @@ export async function request(options: RequestOptions, command: string[], io: Cl
 export function registerRequest(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('request')
-    .description('submit an action intent; with --wait, wait for the decision and claim the grant')
+    .description('submit an action intent; with --wait, wait for the decision and claim the grant (Ctrl-C withdraws it)')
     .requiredOption('--action <verb>', 'dotted action, e.g. db.export')
     .requiredOption('--resource <kind:env/id>', 'e.g. db:prod/customers')
     .option('--arg <key=value...>', 'an argument (repeatable); JSON values are parsed: rows=5, flags=[1,2]')
     .option('--tag <tag...>', 'a resource tag (repeatable)')
     .requiredOption('--justification <text>', 'why, for the reviewers')
     .option('--url <url>', 'intake (default COUNTERSIGN_URL or http://127.0.0.1:3001)')
-    .option('--token-file <file>', 'an OIDC token file (default COUNTERSIGN_TOKEN_FILE, else COUNTERSIGN_TOKEN)')
+    .option('--token-file <file>', 'an OIDC token file (default COUNTERSIGN_TOKEN_FILE, else COUNTERSIGN_TOKEN, else GitHub Actions OIDC)')
     .option('--wait', 'wait for the decision, then claim the grant')
     .option('--timeout <duration>', 'how long --wait waits', '15m')
     .option('--out <file>', 'write the grant to this file (0600) instead of stdout')

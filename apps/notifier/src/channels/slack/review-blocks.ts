@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { noticeText, type ChannelNotice, type ChannelOutcome, type ChannelReview } from '../review-channel.js';
+import { noticeText, outcomeLead, type ChannelNotice, type ChannelOutcome, type ChannelReview } from '../review-channel.js';
 
 export const APPROVE_ACTION = 'countersign_approve';
 export const REJECT_ACTION = 'countersign_reject';
@@ -111,14 +111,14 @@ export function reviewMessage(r: ChannelReview): SlackMessage {
   };
 }
 
-const OUTCOME_TITLE = { approved: 'Approved', rejected: 'Rejected', expired: 'Expired' } as const;
-const OUTCOME_ICON = { approved: ':white_check_mark:', rejected: ':x:', expired: ':hourglass:' } as const;
+const OUTCOME_TITLE = { approved: 'Approved', rejected: 'Rejected', expired: 'Expired', withdrawn: 'Withdrawn' } as const;
+const OUTCOME_ICON = { approved: ':white_check_mark:', rejected: ':x:', expired: ':hourglass:', withdrawn: ':leftwards_arrow_with_hook:' } as const;
 
 /** The decided review: the same context, the outcome and who decided, and no buttons left. */
 export function outcomeMessage(o: ChannelOutcome): SlackMessage {
   const title = OUTCOME_TITLE[o.kind];
   const who = o.decidedBy.length > 0 ? ` by ${o.decidedBy.map((s) => `\`${code(s)}\``).join(', ')}` : '';
-  const lead = o.kind === 'expired' && who === '' ? 'Expired without a decision' : `${title}${who}`;
+  const lead = outcomeLead(o.kind, title, who);
   const reason = o.reason ? `\n*Reason:* ${escapeMrkdwn(o.reason)}` : '';
   return {
     text: `${title}: ${summary(o.review)}`,

@@ -119,4 +119,12 @@ describe('Slack outcome message', () => {
     expect(JSON.stringify(expired.blocks)).toContain('Expired without a decision');
     expect(expired.blocks.some((b) => b.type === 'actions')).toBe(false);
   });
+
+  it('shows a review the requester withdrew, with the reason policy gave, and no buttons', () => {
+    const withdrawn = outcomeMessage({ review: review(), kind: 'withdrawn', decidedBy: [], reason: 'withdrawn by ci-deployer: not needed', eventId });
+    expect(JSON.stringify(withdrawn.blocks)).toContain('Withdrawn by the requester: nothing left to decide');
+    expect(JSON.stringify(withdrawn.blocks)).toContain('*Reason:* withdrawn by ci-deployer: not needed');
+    expect(withdrawn.text).toBe('Withdrawn: db.export on db/customers (prod) by ci-deployer');
+    expect(withdrawn.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
 });

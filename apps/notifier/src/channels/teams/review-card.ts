@@ -1,4 +1,4 @@
-import type { ChannelOutcome, ChannelReview } from '../review-channel.js';
+import { outcomeLead, type ChannelOutcome, type ChannelReview } from '../review-channel.js';
 
 export const ADAPTIVE_CARD_TYPE = 'application/vnd.microsoft.card.adaptive';
 export const APPROVE_VERB = 'approve';
@@ -155,14 +155,14 @@ export function reviewCard(r: ChannelReview): AdaptiveCard {
   );
 }
 
-const OUTCOME_TITLE = { approved: 'Approved', rejected: 'Rejected', expired: 'Expired' } as const;
-const OUTCOME_COLOR = { approved: 'Good', rejected: 'Attention', expired: 'Warning' } as const;
+const OUTCOME_TITLE = { approved: 'Approved', rejected: 'Rejected', expired: 'Expired', withdrawn: 'Withdrawn' } as const;
+const OUTCOME_COLOR = { approved: 'Good', rejected: 'Attention', expired: 'Warning', withdrawn: 'Accent' } as const;
 
 /** The decided review: the outcome, who decided and why, the same context, and no actions or inputs. */
 export function outcomeCard(o: ChannelOutcome): AdaptiveCard {
   const title = OUTCOME_TITLE[o.kind];
   const who = o.decidedBy.length > 0 ? ` by ${o.decidedBy.join(', ')}` : '';
-  const lead = o.kind === 'expired' && who === '' ? 'Expired without a decision' : `${title}${who}`;
+  const lead = outcomeLead(o.kind, title, who);
   return card([
     heading(`${title}: ${o.review.review.intent.action}`),
     { type: 'TextBlock', text: md(lead, 300), weight: 'Bolder', color: OUTCOME_COLOR[o.kind], wrap: true },

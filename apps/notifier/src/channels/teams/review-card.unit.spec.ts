@@ -119,6 +119,7 @@ describe('Teams outcome card', () => {
       ['approved', ['bob', 'dana'], 'Approved by bob, dana'],
       ['rejected', ['bob'], 'Rejected by bob'],
       ['expired', [], 'Expired without a decision'],
+      ['withdrawn', [], 'Withdrawn by the requester'],
     ] as const) {
       const card = outcomeCard({ review: review(), kind, decidedBy: [...decidedBy], reason: 'not during the freeze', eventId });
       const json = JSON.stringify(card);
