@@ -1,3 +1,4 @@
+import { ownerSigner, testEventKeys } from '@countersign/platform/event-keys';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,8 @@ async function submit(): Promise<{ id: string; intentHash: string }> {
 }
 
 beforeAll(async () => {
+  // Writes every service's event key and sets the variables intake's ring reads at boot.
+  testEventKeys();
   [nats, db] = await Promise.all([startNatsServer(), createTestDatabase('cs_withdraw')]);
   await applyMigrations(db.url);
   dir = await mkdtemp(join(tmpdir(), 'cs-withdraw-'));
@@ -102,7 +105,7 @@ describe('POST /v1/intents/:id/withdraw', () => {
   it('answers 409 INTENT_DECIDED once the intent is decided, and publishes nothing', async () => {
     const { id, intentHash } = await submit();
     const ids = new UuidV7Generator();
-    await new EventPublisher(nc, logger).publish(
+    await new EventPublisher(nc, logger, ownerSigner()).publish(
       createEvent(IntentClassifiedV1, {
         id: ids.next(),
         occurredAt: new Date(),

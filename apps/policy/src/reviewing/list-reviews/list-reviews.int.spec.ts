@@ -1,3 +1,4 @@
+import { ownerSigner } from '@countersign/platform/event-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, IntentSubmittedV1, type Intent } from '@countersign/contracts';
 import { intentHash } from '@countersign/domain';
@@ -55,7 +56,7 @@ describe('GET /v1/reviews: the inbox, with why a review may not be decided (real
       actor: { kind: requester.kind, id: requester.subject, issuer: DEV_ISSUER },
       data: { intent, intentHash: intentHash(intent) },
     });
-    await new EventPublisher(h.nc, h.logger).publish(event);
+    await new EventPublisher(h.nc, h.logger, ownerSigner()).publish(event);
     return expectEventually(() => {
       const requested = h.seen.find((e) => e.intentId === event.intentId && e.type === 'review.requested') as { data: { reviewId: string } } | undefined;
       expect(requested).toBeDefined();

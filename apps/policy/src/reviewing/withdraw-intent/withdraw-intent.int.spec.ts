@@ -1,3 +1,4 @@
+import { ownerSigner } from '@countersign/platform/event-keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, IntentSubmittedV1, IntentWithdrawnV1, type Intent } from '@countersign/contracts';
 import { intentHash } from '@countersign/domain';
@@ -51,7 +52,7 @@ const concluded = (reviewId: string) => h.seen.filter((e) => e.type === 'review.
 
 beforeAll(async () => {
   h = await startPolicyHarness({ database: 'cs_policy_withdraw', policyFiles: { 'policy.yaml': POLICY } });
-  publisher = new EventPublisher(h.nc, h.logger);
+  publisher = new EventPublisher(h.nc, h.logger, ownerSigner());
 });
 afterAll(async () => {
   await h?.stop();
