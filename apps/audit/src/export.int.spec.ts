@@ -236,6 +236,27 @@ describe('audit export, verified offline (real NATS + Postgres + the CLI)', () =
     await run(process.execPath, [CLI, 'evidence', 'export', '--url', baseUrl, '--from', from, '--to', to, '--out', zipFile], { env: { ...process.env, COUNTERSIGN_TOKEN: auditor } });
     const verified = await run(process.execPath, [CLI, 'evidence', 'verify', zipFile, '--jwks', join(dir, 'jwks.json')]);
     expect(verified.stdout).toMatch(/^ok: \d+ intents, \d+ events proven in the signed tree of size \d+/);
+    expect(verified.stdout).toMatch(/service signatures: \d+ events, each signed by a service that owns its type/);
+    // What the audit key alone cannot do: pass off an event as policy's. Re-signing the manifest with the
+    // audit key (as a compromised audit service could) keeps the package consistent, but intake's
+    // signature on the classified event is caught.
+    const forged = unzipSync(new Uint8Array(await readFile(zipFile)));
+    const inZip = (name: string) => Buffer.from(forged[name]!).toString('utf8');
+    const intakeSig = JSON.parse(inZip('events.jsonl').split('\n').find((l) => l.includes('"intent.submitted"'))!).serviceSignature as string;
+    forged['events.jsonl'] = Buffer.from(
+      inZip('events.jsonl').split('\n').map((l) => (l.includes('"intent.classified"') ? JSON.stringify({ ...JSON.parse(l), serviceSignature: intakeSig }) : l)).join('\n'),
+    );
+    const reManifest = JSON.parse(inZip('manifest.json')) as { files: Array<{ name: string; sha256: string; bytes: number }> };
+    for (const f of reManifest.files) if (f.name === 'events.jsonl') Object.assign(f, { sha256: createHash('sha256').update(forged['events.jsonl']).digest('hex'), bytes: forged['events.jsonl'].length });
+    forged['manifest.json'] = Buffer.from(JSON.stringify(reManifest, null, 2));
+    forged['manifest.sig'] = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: key.kid, signature: key.sign(forged['manifest.json']).toString('base64url') }));
+    const forgedZip = join(dir, 'forged.zip');
+    await writeFile(forgedZip, zipSync(forged));
+    const caught = await run(process.execPath, [CLI, 'evidence', 'verify', forgedZip, '--jwks', join(dir, 'jwks.json'), '--event-keys', testEventKeys().keysFile]).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(caught).toMatchObject({ code: 1, stderr: expect.stringMatching(/service signature: intent\.classified may not be emitted by intake/) });
     const edited = unzipSync(new Uint8Array(await readFile(zipFile)));
     edited['population.csv'] = Buffer.from(text('population.csv').replace('ci-deployer', 'someone-else'));
     await writeFile(zipFile, zipSync(edited));

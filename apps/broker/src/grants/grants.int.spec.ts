@@ -7,7 +7,9 @@ import {
   IntentExpiredV1,
   IntentRejectedV1,
   IntentWithdrawnV1,
+  SignatureRejectedV1,
   type CountersignEvent,
+  type EventOf,
 } from '@countersign/contracts';
 import { DEV_ISSUER, type DemoIdentity } from '@countersign/platform/auth';
 import { expectEventually } from '@countersign/testing';
@@ -20,7 +22,8 @@ import * as harness from '../broker-harness.spec.js';
 import { classified, newIntent, requester, stranger, submitted, terms, type BrokerHarness } from '../broker-harness.spec.js';
 import { IssueGrants } from './issue-grant/issue-grants.use-case.js';
 import { SweepExpiredGrants } from './sweep-expired-grants/sweep-expired-grants.use-case.js';
-import { ownerSignedJson } from '@countersign/platform/event-keys';
+import { ownerSignedJson, testEventKeys } from '@countersign/platform/event-keys';
+import { EventPublisher } from '@countersign/platform/nats';
 
 const noScope: DemoIdentity = { name: 'nobody', kind: 'user', groups: [], scopes: [] };
 const policyActor = { kind: 'service' as const, id: 'policy' };
@@ -89,6 +92,25 @@ describe('broker', () => {
     });
     await h.publisher.publishAll([submitted(i), approved]);
     await expectEventually(async () => expect(await grantRow(i.intentId)).toMatchObject({ state: 'issued', audience: 'k8s-api' }));
+  });
+
+  it('mints nothing for an approval forged by a service other than policy, and reports the attempt', async () => {
+    const i = newIntent();
+    const forged = createEvent(IntentApprovedV1, {
+      id: uuidv7(), occurredAt: new Date(), intentId: i.intentId, actor: policyActor,
+      data: { reviewId: uuidv7(), intentHash: i.hash, grant: terms, approvers: ['mallory'] },
+    });
+    // A compromised notifier holds a genuine key, but not policy's: its approval is refused, never handled.
+    await h.publisher.publish(submitted(i));
+    await new EventPublisher(h.nc, h.logger, testEventKeys().signerFor('notifier')).publish(forged);
+    const report = await expectEventually(async () => {
+      const found = (await streamEvents()).map((m) => m.event).find((e) => e.type === SignatureRejectedV1.type && e.data.originalEventId === forged.id);
+      expect(found).toBeDefined();
+      return found as EventOf<typeof SignatureRejectedV1>;
+    });
+    expect(report.data).toMatchObject({ consumer: 'broker', eventType: 'intent.approved', signer: 'notifier', reason: expect.stringMatching(/may not be emitted by notifier/) });
+    expect(report.signature).toBeDefined();
+    expect(await grantRow(i.intentId)).toBeUndefined();
   });
 
   it('issues one grant per intent for a burst, and an overtaking event holds back none of its batch mates', async () => {

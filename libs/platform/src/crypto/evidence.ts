@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { leafHash } from './chain.js';
+import { leafHash, type ChainEntry } from './chain.js';
 import { verifyCheckpoint } from './checkpoint.js';
 import { verifyEd25519, type JWK } from './ed25519-key.js';
 import { merkleLeafHash, verifyInclusion } from './merkle.js';
@@ -23,7 +23,12 @@ const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
  * file's SHA-256, the checkpoint's signature, and each event's inclusion proof against it. Pinned keys
  * should be the log's published JWKS; without them the package's own keys.json is used (and said so).
  */
-export function verifyEvidence(files: Readonly<Record<string, Uint8Array>>, pinnedKeys?: readonly JWK[]): EvidenceVerdict {
+export interface VerifyEvidenceOptions {
+  /** Checks an event's service signature (see VerifyExportOptions); returns why it fails, or undefined. */
+  serviceSignature?: (entry: Pick<ChainEntry, 'payload' | 'serviceSignature'>) => string | undefined;
+}
+
+export function verifyEvidence(files: Readonly<Record<string, Uint8Array>>, pinnedKeys?: readonly JWK[], opts: VerifyEvidenceOptions = {}): EvidenceVerdict {
   const need = ['manifest.json', 'manifest.sig', 'checkpoint.txt', 'events.jsonl', 'population.csv', 'keys.json'];
   const missing = need.filter((n) => !files[n]);
   if (missing.length > 0) return { ok: false, reason: `missing ${missing.join(', ')}` };
@@ -52,12 +57,14 @@ export function verifyEvidence(files: Readonly<Record<string, Uint8Array>>, pinn
   }
   const lines = text(files['events.jsonl']!).split('\n').filter((l) => l.trim() !== '');
   for (const [i, line] of lines.entries()) {
-    const e = JSON.parse(line) as { seq: number; payload: unknown; inclusion: { leafIndex: number; treeSize: number; proof: string[] } };
+    const e = JSON.parse(line) as { seq: number; payload: unknown; serviceSignature?: string | null; inclusion: { leafIndex: number; treeSize: number; proof: string[] } };
     const leaf = merkleLeafHash(Buffer.from(leafHash(e.payload), 'hex'));
     const proof = e.inclusion.proof.map((h) => Buffer.from(h, 'hex'));
     if (e.inclusion.treeSize !== checkpoint.size || !verifyInclusion(leaf, e.inclusion.leafIndex, checkpoint.size, proof, checkpoint.root)) {
       return { ok: false, reason: `events.jsonl line ${i + 1} (seq ${e.seq}) is not in the signed tree` };
     }
+    const serviceFailure = opts.serviceSignature?.(e);
+    if (serviceFailure) return { ok: false, reason: `events.jsonl line ${i + 1} (seq ${e.seq}): service signature: ${serviceFailure}` };
   }
   const population = Math.max(0, text(files['population.csv']!).trimEnd().split('\n').length - 1);
   return { ok: true, events: lines.length, population, checkpoint: { size: checkpoint.size, root: manifest.checkpoint.root }, keysFrom: pinnedKeys ? 'pinned' : 'package' };

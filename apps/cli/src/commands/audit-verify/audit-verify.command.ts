@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { verifyAuditExport, type ChainEntry, type JWK } from '@countersign/platform/crypto';
-import { EventVerifier, parseEventKeys } from '@countersign/platform/event-keys';
+import { verifyAuditExport, type JWK } from '@countersign/platform/crypto';
 import { CliError, ExitCode } from '../../shared/cli-error.js';
 import type { CliIo } from '../../shared/cli-io.js';
+import { eventKeysNote, loadEventVerifier, serviceSignatureCheck } from '../../shared/event-keys.js';
 
 export interface AuditVerifyOptions {
   jwks?: string;
@@ -31,45 +31,6 @@ async function pinnedKeys(file: string | undefined): Promise<JWK[] | undefined> 
   }
 }
 
-/** The services' event keys: the pinned file, else the export's own header, else none (signatures unchecked). */
-async function eventVerifier(file: string | undefined, text: string): Promise<{ verifier?: EventVerifier; source: 'pinned' | 'export' | 'none' }> {
-  let json: unknown;
-  let source: 'pinned' | 'export' = 'pinned';
-  if (file !== undefined) {
-    try {
-      json = JSON.parse(await readOrFail(file, 'event keys'));
-    } catch (error) {
-      if (error instanceof CliError) throw error;
-      throw new CliError(ExitCode.Invalid, `${file} is not JSON`);
-    }
-  } else {
-    const header = (() => {
-      try {
-        return JSON.parse(text.slice(0, text.indexOf('\n') >>> 0)) as { eventKeys?: unknown };
-      } catch {
-        return undefined;
-      }
-    })();
-    if (!header?.eventKeys) return { source: 'none' };
-    json = header.eventKeys;
-    source = 'export';
-  }
-  try {
-    return { verifier: new EventVerifier(parseEventKeys(json)), source };
-  } catch (error) {
-    throw new CliError(ExitCode.Invalid, `${file ?? 'the export header'}: event keys are not usable: ${(error as Error).message}`);
-  }
-}
-
-function serviceSignatureCheck(verifier: EventVerifier | undefined): ((entry: ChainEntry) => string | undefined) | undefined {
-  if (!verifier) return undefined;
-  return (entry) => {
-    const type = (entry.payload as { type?: unknown } | null)?.type;
-    const check = verifier.verifyView(typeof type === 'string' ? type : '', entry.payload, entry.serviceSignature);
-    return check.ok ? undefined : check.reason;
-  };
-}
-
 /**
  * Offline: checks an export from GET /v1/audit/export — every signature, the hash chain, every leaf
  * against its payload, and the signed checkpoint's Merkle root over the events — and names the first
@@ -78,7 +39,13 @@ function serviceSignatureCheck(verifier: EventVerifier | undefined): ((entry: Ch
 export async function auditVerify(file: string, options: AuditVerifyOptions, io: CliIo): Promise<void> {
   const text = await readOrFail(file, 'export');
   const keys = await pinnedKeys(options.jwks);
-  const events = await eventVerifier(options.eventKeys, text);
+  const events = await loadEventVerifier(options.eventKeys, () => {
+    try {
+      return (JSON.parse(text.slice(0, text.indexOf('\n') >>> 0)) as { eventKeys?: unknown }).eventKeys;
+    } catch {
+      return undefined;
+    }
+  });
   const verdict = verifyAuditExport(text, keys, { serviceSignature: serviceSignatureCheck(events.verifier) });
   if (options.json) io.out(JSON.stringify(verdict.ok ? { ...verdict, checkpoint: { ...verdict.checkpoint, root: verdict.checkpoint.root.toString('hex') } } : verdict, null, 2));
   if (verdict.ok) {
@@ -86,9 +53,7 @@ export async function auditVerify(file: string, options: AuditVerifyOptions, io:
       const { checkpoint } = verdict;
       io.out(`ok: ${verdict.entries} events; signed checkpoint ${checkpoint.origin} size ${checkpoint.size}, root ${checkpoint.root.toString('hex')}`);
       if (!keys) io.out('note: keys taken from the export itself; pin them with --jwks (the log serves them at /.well-known/jwks.json)');
-      if (events.source === 'export') io.out("note: service signatures checked against the export's own event keys; pin them with --event-keys (EVENT_KEYS_FILE)");
-      if (events.source === 'none') io.out('note: service signatures NOT checked: the export names no event keys; pass --event-keys');
-      else io.out(`service signatures: ${verdict.entries} events, each signed by a service that owns its type`);
+      for (const line of eventKeysNote(events.source, 'export', verdict.entries)) io.out(line);
     }
     return;
   }

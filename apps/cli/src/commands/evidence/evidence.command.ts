@@ -4,6 +4,7 @@ import { unzipSync } from 'fflate';
 import { verifyEvidence, type JWK } from '@countersign/platform/crypto';
 import { CliError, ExitCode, usageError } from '../../shared/cli-error.js';
 import type { CliIo } from '../../shared/cli-io.js';
+import { eventKeysNote, loadEventVerifier, serviceSignatureCheck } from '../../shared/event-keys.js';
 
 export interface EvidenceExportOptions {
   url: string;
@@ -39,7 +40,7 @@ export async function evidenceExport(options: EvidenceExportOptions, io: CliIo, 
 }
 
 /** Offline check of an evidence ZIP: manifest signature, file hashes, checkpoint, inclusion proofs. */
-export async function evidenceVerify(file: string, options: { jwks?: string }, io: CliIo): Promise<void> {
+export async function evidenceVerify(file: string, options: { jwks?: string; eventKeys?: string }, io: CliIo): Promise<void> {
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(new Uint8Array(await readFile(file)));
@@ -54,10 +55,19 @@ export async function evidenceVerify(file: string, options: { jwks?: string }, i
       throw new CliError(ExitCode.Invalid, `${options.jwks} is not a JWKS`);
     }
   }
-  const verdict = verifyEvidence(files, keys);
+  const packaged = files['event-keys.json'];
+  const events = await loadEventVerifier(options.eventKeys, () => {
+    try {
+      return packaged ? (JSON.parse(Buffer.from(packaged).toString('utf8')) as unknown) : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  const verdict = verifyEvidence(files, keys, { serviceSignature: serviceSignatureCheck(events.verifier) });
   if (!verdict.ok) throw new CliError(ExitCode.TestsFailed, `evidence does not verify: ${verdict.reason}`);
   io.out(`ok: ${verdict.population} intents, ${verdict.events} events proven in the signed tree of size ${verdict.checkpoint.size} (root ${verdict.checkpoint.root})`);
   if (verdict.keysFrom === 'package') io.out('note: keys taken from the package itself; pin them with --jwks');
+  for (const line of eventKeysNote(events.source, 'package', verdict.events)) io.out(line);
 }
 
 export function registerEvidence(program: Command, io: CliIo): void {
@@ -75,5 +85,6 @@ export function registerEvidence(program: Command, io: CliIo): void {
     .description('verify an evidence ZIP offline')
     .argument('<file>', 'the ZIP from evidence export')
     .option('--jwks <file>', "the log's public keys to trust (default: keys.json inside the package)")
-    .action((file: string, options: { jwks?: string }) => evidenceVerify(file, options, io));
+    .option('--event-keys <file>', "every service's public event key and owner (default: event-keys.json inside the package)")
+    .action((file: string, options: { jwks?: string; eventKeys?: string }) => evidenceVerify(file, options, io));
 }
