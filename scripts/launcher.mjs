@@ -21,6 +21,7 @@ export { DEFAULT_PORTS, LaunchError, SERVICE_NAMES } from './lib/services.mjs';
  *   dataDir: string,
  *   ports?: Partial<Record<ServiceName, number>>,
  *   env?: Record<string, string>,
+ *   envByService?: Partial<Record<ServiceName, Record<string, string>>>,
  *   logs?: 'inherit' | 'pipe' | 'ignore',
  *   readyTimeoutMs?: number,
  *   onUnexpectedExit?: (service: ServiceName, code: number | null, signal: string | null) => void,
@@ -34,6 +35,7 @@ export { DEFAULT_PORTS, LaunchError, SERVICE_NAMES } from './lib/services.mjs';
  *   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>,
  *   restart(service: ServiceName): Promise<void>,
  *   output(service: ServiceName): string[],
+ *   pid(service: ServiceName): number | undefined,
  * }} LaunchedSystem
  */
 
@@ -83,7 +85,7 @@ export async function launchSystem(opts) {
       auditKeyFile: prepared.auditKeyFile,
       maskKeyFile: prepared.maskKeyFile,
       baseEnv: process.env,
-      overrides: opts.env ?? {},
+      overrides: { ...opts.env, ...opts.envByService?.[name] },
     });
     services[name] = new ServiceProcess(name, {
       repoRoot: REPO_ROOT,
@@ -134,5 +136,6 @@ export async function launchSystem(opts) {
       await s.waitReady(readyTimeoutMs);
     },
     output: (name) => [...get(name).lines],
+    pid: (name) => get(name).child?.pid,
   };
 }
