@@ -22,6 +22,7 @@ export { DEFAULT_PORTS, DEV_IDP_PASSWORD, LaunchError, SERVICE_NAMES } from './l
  *   dataDir: string,
  *   ports?: Partial<Record<ServiceName, number>>,
  *   env?: Record<string, string>,
+ *   envByService?: Partial<Record<ServiceName, Record<string, string>>>,
  *   logs?: 'inherit' | 'pipe' | 'ignore',
  *   readyTimeoutMs?: number,
  *   onUnexpectedExit?: (service: ServiceName, code: number | null, signal: string | null) => void,
@@ -35,6 +36,7 @@ export { DEFAULT_PORTS, DEV_IDP_PASSWORD, LaunchError, SERVICE_NAMES } from './l
  *   kill(service: ServiceName, signal?: NodeJS.Signals): Promise<void>,
  *   restart(service: ServiceName): Promise<void>,
  *   output(service: ServiceName): string[],
+ *   pid(service: ServiceName): number | undefined,
  * }} LaunchedSystem
  */
 
@@ -89,7 +91,7 @@ export async function launchSystem(opts) {
       devIdpKeyFile: prepared.devIdpKeyFile,
       urls,
       baseEnv: process.env,
-      overrides: opts.env ?? {},
+      overrides: { ...opts.env, ...opts.envByService?.[name] },
     });
     services[name] = new ServiceProcess(name, {
       repoRoot: REPO_ROOT,
@@ -140,5 +142,6 @@ export async function launchSystem(opts) {
       await s.waitReady(readyTimeoutMs);
     },
     output: (name) => [...get(name).lines],
+    pid: (name) => get(name).child?.pid,
   };
 }

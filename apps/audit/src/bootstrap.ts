@@ -44,6 +44,7 @@ export async function createAuditApp(config: AuditConfig, logger: Logger, overri
     logger,
     eventKeys,
     batchSize: config.AUDIT_BATCH_SIZE,
+    lingerMs: config.AUDIT_BATCH_LINGER_MS,
     // Every subject, not just the contracts' list, so one no contract names is still terminated and
     // reported (and that rejection audited) rather than never delivered.
     filterSubjects: [SubjectFilters.all],

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   createEvent,
   GrantIssuedV1,
@@ -35,7 +35,7 @@ let db: TestDatabase;
 let issuerDir: string;
 let issuer: DevIssuer;
 let who: Record<string, DemoIdentity>;
-let app: NestExpressApplication;
+let app: NestFastifyApplication;
 let base: string;
 let nc: NatsConnection;
 let prisma: PrismaClient;

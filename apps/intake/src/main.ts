@@ -7,4 +7,5 @@ await runService({
   name: 'intake',
   loadConfig: loadIntakeConfig,
   create: (config, logger) => createIntakeApp(config, logger),
+  host: '0.0.0.0',
 });

@@ -8,6 +8,8 @@ export interface RunningNats {
   url: string;
   port: number;
   storeDir: string;
+  /** The server's process id while it runs (benchmarks read its CPU time). */
+  readonly pid: number | undefined;
   /** Kills the server; keeps its store so that a restart sees the same streams. */
   kill(): Promise<void>;
   /** Starts it again on the same port and store (for crash/restart tests). */
@@ -74,6 +76,9 @@ export async function startNatsServer(binary = process.env['NATS_SERVER_BIN'] ??
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
+    get pid() {
+      return child?.pid;
+    },
     kill,
     restart: async () => {
       await kill();

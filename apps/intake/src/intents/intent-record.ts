@@ -1,4 +1,4 @@
-import { Intent, IntentState, Requester } from '@countersign/contracts';
+import { Action, Intent, IntentState, Requester, Resource } from '@countersign/contracts';
 import type { VerifiedIdentity } from '@countersign/platform/auth';
 
 /** A row of intake.intents as `intentColumns()` selects it (JSON columns still unvalidated). */
@@ -106,12 +106,13 @@ function strings(value: unknown): string[] | null {
 }
 
 export function toView(row: IntentRow): IntentView {
-  const intent = intentOf(row);
   return {
     id: row.id,
     state: IntentState.parse(row.state),
-    action: intent.action,
-    resource: intent.resource,
+    action: Action.parse(row.action),
+    // Only what the view shows is re-validated: parsing the whole intent (args included) on every
+    // long-poll answer cost more than the rest of the view.
+    resource: Resource.parse(row.resource),
     intentHash: row.intentHash,
     decision: row.decision,
     reasons: strings(row.reasons),

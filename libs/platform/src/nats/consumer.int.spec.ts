@@ -175,6 +175,22 @@ describe('DurableConsumer on a real nats-server', () => {
     });
   });
 
+  it('with lingerMs, events published one at a time after the first still land in its batch', async () => {
+    const batches: string[][] = [];
+    await consumer({
+      durable: 'linger-test',
+      lingerMs: 1_500,
+      handleBatch: async (items) => {
+        batches.push(items.map((i) => i.event.id));
+      },
+    }).start();
+    const events = Array.from({ length: 3 }, (_, i) => withdrawn(`linger${i}`));
+    // Awaited one by one: without a linger each would arrive alone and make its own batch.
+    for (const e of events) await publisher.publish(e);
+    await expectEventually(() => expect(batches.flat()).toEqual(expect.arrayContaining(events.map((e) => e.id))), { timeoutMs: 10_000 });
+    expect(batches.some((b) => events.every((e) => b.includes(e.id)))).toBe(true);
+  });
+
   it('stores and handles a duplicate publish (same event id) once', async () => {
     const event = withdrawn('dup');
     const first = await publisher.publish(event);

@@ -34,6 +34,12 @@ export interface DurableConsumerOptions {
   handleBatch?: (items: DeliveredEvent[]) => Promise<void>;
   /** Messages pulled per request; in handleBatch mode also the largest batch. 1 / 256 by default. */
   batchSize?: number;
+  /**
+   * handleBatch mode: after a batch's first message, wait up to this long for more (default 0: take only
+   * what is already buffered). For consumers off the decision path (audit), so that moderate rates still
+   * make batches of many events instead of one transaction per event.
+   */
+  lingerMs?: number;
   /** Deliveries before a failing message is terminated and reported. Default 10; `Infinity` retries for ever (with backoff). */
   maxDeliver?: number;
   backoffMs?: number[];
@@ -51,6 +57,7 @@ const RESTART_DELAY_MS = 1_000;
  */
 export class DurableConsumer {
   private readonly batchSize: number;
+  private readonly lingerMs: number;
   private readonly maxDeliver: number;
   private readonly backoff: number[];
   private readonly log: Logger;
@@ -63,6 +70,7 @@ export class DurableConsumer {
   constructor(private readonly opts: DurableConsumerOptions) {
     if (!opts.handle === !opts.handleBatch) throw new Error('DurableConsumer needs exactly one of handle or handleBatch');
     this.batchSize = Math.max(1, opts.batchSize ?? (opts.handleBatch ? 256 : 1));
+    this.lingerMs = opts.handleBatch ? Math.max(0, opts.lingerMs ?? 0) : 0;
     this.maxDeliver = Math.max(1, opts.maxDeliver ?? 10);
     this.backoff = opts.backoffMs?.length ? opts.backoffMs : DEFAULT_BACKOFF;
     this.log = opts.logger.child({ consumer: opts.durable });
@@ -143,8 +151,9 @@ export class DurableConsumer {
       if (first.done) return;
       const batch: JsMsg[] = [first.value];
       next = it.next();
+      const lingered = this.lingerMs > 0 ? delay(this.lingerMs) : undefined;
       while (batch.length < this.batchSize) {
-        const r = await Promise.race([next, nextTurn()]);
+        const r = await Promise.race([next, lingered ?? nextTurn()]);
         if (r === TURN || r.done) break;
         batch.push(r.value);
         next = it.next();
@@ -299,6 +308,9 @@ function errorMessage(error: unknown): string {
 }
 
 const TURN = Symbol('turn');
+function delay(ms: number): Promise<typeof TURN> {
+  return new Promise((resolve) => setTimeout(() => resolve(TURN), ms));
+}
 /** Resolves after pending I/O callbacks, so messages the client already holds win the race. */
 function nextTurn(): Promise<typeof TURN> {
   return new Promise((resolve) => setImmediate(() => resolve(TURN)));

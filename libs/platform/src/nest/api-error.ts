@@ -76,6 +76,8 @@ export function mapApiError(error: unknown): MappedApiError {
     // Body-parser and routing failures arrive here (Nest's express adapter wraps them); a 5xx one is ours.
     const status = error.getStatus();
     if (status >= 400 && status < 500) {
+      const parser = parserFailure(error.cause);
+      if (parser) return parser;
       const cause = error.cause as { type?: unknown } | undefined;
       if (status === 400 && cause?.type === 'entity.parse.failed') return answer(400, 'INVALID_JSON', 'request body is not valid JSON');
       if (status === 413) return answer(413, 'PAYLOAD_TOO_LARGE', 'request body is too large');
@@ -85,30 +87,71 @@ export function mapApiError(error: unknown): MappedApiError {
   return answer(500, 'INTERNAL', 'internal error');
 }
 
-// Only what the filter touches; express's types are not a dependency here.
-interface HttpResponse {
+/**
+ * Fastify refuses a body before any Nest code runs with an error carrying a 4xx `statusCode` and an
+ * `FST_ERR_CTP_*` code (bad or empty JSON, too large, unsupported type); Nest's fastify adapter wraps it
+ * in an HttpException as its cause. Same answers as on express.
+ */
+function parserFailure(error: unknown): MappedApiError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('FST_ERR_CTP_') || typeof statusCode !== 'number') return undefined;
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return answer(400, 'INVALID_JSON', 'request body is not valid JSON');
+  }
+  if (statusCode === 413) return answer(413, 'PAYLOAD_TOO_LARGE', 'request body is too large');
+  if (statusCode === 415) return answer(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+  return statusCode >= 400 && statusCode < 500 ? answer(statusCode, HTTP_CODES[statusCode] ?? `HTTP_${statusCode}`, 'bad request body') : undefined;
+}
+
+/** The part of Nest's HTTP adapter (`app.getHttpAdapter()`, express or fastify) that answers a request. */
+export interface ReplyAdapter {
+  isHeadersSent(response: unknown): boolean;
+  setHeader(response: unknown, name: string, value: string): unknown;
+  reply(response: unknown, body: unknown, statusCode?: number): unknown;
+}
+
+// An express response, answered directly when no adapter was given (the apps still on express).
+interface ExpressResponse {
   headersSent: boolean;
   setHeader(name: string, value: string): unknown;
   status(code: number): { json(body: unknown): unknown };
 }
+const expressReplies: ReplyAdapter = {
+  isHeadersSent: (res) => (res as ExpressResponse).headersSent,
+  setHeader: (res, name, value) => (res as ExpressResponse).setHeader(name, value),
+  reply: (res, body, status = 200) => (res as ExpressResponse).status(status).json(body),
+};
 
-/** Global catch-all filter for the HTTP side of an app: `app.useGlobalFilters(new ApiErrorFilter(logger))`. */
+/**
+ * Global catch-all filter for the HTTP side of an app: `app.useGlobalFilters(new ApiErrorFilter(logger))`
+ * on express; on fastify `new ApiErrorFilter(logger, app.getHttpAdapter())`.
+ */
 @Catch()
 export class ApiErrorFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly adapter: ReplyAdapter = expressReplies,
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
     const http = host.switchToHttp();
+    const request = http.getRequest<RequestLine>();
+    const response = http.getResponse<unknown>();
     const mapped = mapApiError(error);
     if (mapped.status >= 500) {
       // The error and the path, never the request: it may carry a bearer token or a grant.
-      const req = http.getRequest<{ method?: string; path?: string }>();
-      this.logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+      this.logger.error({ err: error, method: request.method, path: request.path ?? request.url }, 'request failed');
     }
-    const res = http.getResponse<HttpResponse>();
-    if (res.headersSent) return;
-    for (const [name, value] of Object.entries(mapped.headers)) res.setHeader(name, value);
-    res.status(mapped.status).json(mapped.body);
+    if (this.adapter.isHeadersSent(response)) return;
+    for (const [name, value] of Object.entries(mapped.headers)) this.adapter.setHeader(response, name, value);
+    this.adapter.reply(response, mapped.body, mapped.status);
   }
+}
+
+interface RequestLine {
+  method?: string;
+  path?: string;
+  url?: string;
 }

@@ -40,6 +40,14 @@ describe('mapApiError', () => {
     expect(mapApiError(new HttpException('teapot', 418))).toMatchObject({ status: 418, body: { error: { code: 'HTTP_418' } } });
   });
 
+  it("maps Fastify's body refusals (wrapped by Nest's fastify adapter) like express's", () => {
+    const fst = (code: string, statusCode: number) => new HttpException('x', statusCode, { cause: Object.assign(new Error('x'), { code, statusCode }) });
+    expect(mapApiError(fst('FST_ERR_CTP_INVALID_JSON_BODY', 400))).toMatchObject({ status: 400, body: { error: { code: 'INVALID_JSON' } } });
+    expect(mapApiError(fst('FST_ERR_CTP_EMPTY_JSON_BODY', 400))).toMatchObject({ status: 400, body: { error: { code: 'INVALID_JSON' } } });
+    expect(mapApiError(fst('FST_ERR_CTP_BODY_TOO_LARGE', 413))).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+    expect(mapApiError(fst('FST_ERR_CTP_INVALID_MEDIA_TYPE', 415))).toMatchObject({ status: 415, body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE' } } });
+  });
+
   it('hides the message of an unexpected error behind a generic 500', () => {
     for (const e of [new Error('connect ECONNREFUSED postgres://u:secret@db'), new HttpException('boom', 502), 'x', null]) {
       expect(mapApiError(e)).toEqual({ status: 500, body: { error: { code: 'INTERNAL', message: 'internal error' } }, headers: {} });

@@ -9,6 +9,8 @@ export interface ServiceDefinition<C extends { PORT: number; LOG_LEVEL: string }
   create: (config: C, logger: Logger) => Promise<INestApplication>;
   /** How long a graceful stop may take before the process exits anyway (e.g. NATS is gone mid-drain). */
   shutdownTimeoutMs?: number;
+  /** Interface to listen on; Fastify apps need it ('0.0.0.0'): unlike express they default to localhost only. */
+  host?: string;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function runService<C extends { PORT: number; LOG_LEVEL: string }>(
   try {
     const app = await def.create(config, logger);
     app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-    await app.listen(config.PORT);
+    await (def.host === undefined ? app.listen(config.PORT) : app.listen(config.PORT, def.host));
     logger.info({ port: config.PORT }, `${def.name} listening`);
   } catch (error) {
     // Files named by variables (keys) are read while the app is built: their problems are config problems too.

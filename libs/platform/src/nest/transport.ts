@@ -58,6 +58,8 @@ export interface JetStreamTransportOptions {
   filterSubjects?: string[];
   /** Messages pulled per request (handled one at a time, in order); with @OnEventBatch handlers the largest batch. Default 1 / 256. */
   batchSize?: number;
+  /** @OnEventBatch only: how long a batch may wait for company after its first message (DurableConsumer.lingerMs). */
+  lingerMs?: number;
   streamName?: string;
 }
 
@@ -104,6 +106,7 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
           ...(this.opts.maxDeliver !== undefined ? { maxDeliver: this.opts.maxDeliver } : {}),
           ...(this.opts.backoffMs ? { backoffMs: this.opts.backoffMs } : {}),
           ...(this.opts.batchSize !== undefined ? { batchSize: this.opts.batchSize } : {}),
+          ...(this.opts.lingerMs !== undefined ? { lingerMs: this.opts.lingerMs } : {}),
           ...(this.opts.streamName ? { streamName: this.opts.streamName } : {}),
         });
         await this.consumer.start();

@@ -36,10 +36,8 @@ export class RecordEvents {
     const ordered = [...items].sort((a, b) => a.delivery.streamSequence - b.delivery.streamSequence);
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      await auditLog.lockChain(client);
-      const head = await auditLog.head(client);
-      const seen = await auditLog.storedIds(client, ordered.map((i) => i.event.id));
+      await auditLog.beginLocked(client);
+      const { head, stored: seen } = await auditLog.headAndStored(client, ordered.map((i) => i.event.id));
       const rows = this.chain(head, ordered, seen);
       await auditLog.append(client, rows);
       await client.query('COMMIT');

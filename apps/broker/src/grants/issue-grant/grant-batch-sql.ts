@@ -2,6 +2,9 @@ import type { CountersignEvent } from '@countersign/contracts';
 import type pg from 'pg';
 import type { IntentRecord, NewGrant } from '../grant-store.js';
 
+// Hot-path statements are named: each pooled connection prepares them once instead of parsing and
+// planning them on every call (Postgres CPU per execution fell from ~0.25 ms to ~0.1 ms; see README).
+
 export type PlannedGrant = Pick<NewGrant, 'id' | 'intentId' | 'jti' | 'intentHash' | 'audience' | 'claimBy' | 'useTtlSeconds'> & {
   eventId: string;
   /** Index of the allowing event in the batch, to tell whether a closing event came before it. */
@@ -54,7 +57,7 @@ export interface BatchWrite {
  */
 export async function writeBatch(db: pg.Pool, w: BatchWrite): Promise<BatchResult> {
   const { rows } = await db.query<{ event_id: string; outgoing: CountersignEvent[] | null; kind: 'out' | 'early' | 'mismatch' | 'closed' }>(
-    `WITH rec_all AS (
+    { name: 'broker.write-grant-batch', text: `WITH rec_all AS (
        SELECT * FROM
          unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::jsonb[],
            $19::jsonb[]) WITH ORDINALITY
@@ -153,7 +156,7 @@ export async function writeBatch(db: pg.Pool, w: BatchWrite): Promise<BatchResul
      WHERE c.event_id IN (SELECT event_id FROM ev)
        AND c.intent_hash <> COALESCE(
          (SELECT i.intent_hash FROM broker.intents i WHERE i.intent_id = c.intent_id),
-         (SELECT r.intent_hash FROM rec_all r WHERE r.intent_id = c.intent_id ORDER BY r.ord LIMIT 1))`,
+         (SELECT r.intent_hash FROM rec_all r WHERE r.intent_id = c.intent_id ORDER BY r.ord LIMIT 1))` },
     [
       w.eventIds,
       w.consumer,

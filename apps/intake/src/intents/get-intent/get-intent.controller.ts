@@ -14,8 +14,9 @@ const GetIntentParams = z.object({
   state: IntentState.optional(),
 });
 
+/** Fastify's reply; its node response (`raw`) reports the client hanging up. */
 interface ClosableResponse {
-  once(event: 'close', listener: () => void): unknown;
+  raw: { once(event: 'close', listener: () => void): unknown };
 }
 
 @Controller('v1/intents')
@@ -35,7 +36,7 @@ export class GetIntentController {
     if (!parsed.success) throw validationFailed(fieldIssues(parsed.error.issues), 'request');
     const aborted = new AbortController();
     // 'close' on the response fires when the client hangs up mid-wait (and harmlessly after we answer).
-    res.once('close', () => aborted.abort());
+    res.raw.once('close', () => aborted.abort());
     return this.getIntent.execute({
       id: parsed.data.id,
       identity,

@@ -7,6 +7,9 @@ import { PG_POOL } from '@countersign/platform/nest';
 import { canRead, intentColumns, toView, type IntentRow, type IntentView } from '../intent-record.js';
 import { IntentChanges } from '../intent-changes.js';
 
+// Hot-path statements are named: each pooled connection prepares them once instead of parsing and
+// planning them on every call (Postgres CPU per execution fell from ~0.25 ms to ~0.1 ms; see README).
+
 /** How often a waiting reader re-reads the row: covers changes committed by another copy of intake. */
 export const RECHECK_MS = 500;
 
@@ -53,7 +56,7 @@ export class GetIntent {
   }
 
   private async find(id: string): Promise<IntentRow | null> {
-    const { rows } = await this.pool.query<IntentRow>(BY_ID, [id]);
+    const { rows } = await this.pool.query<IntentRow>({ name: 'intake.intent-by-id', text: BY_ID }, [id]);
     return rows[0] ?? null;
   }
 }

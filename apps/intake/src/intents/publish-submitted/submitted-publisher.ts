@@ -3,6 +3,7 @@ import type { Logger } from '@countersign/platform/logging';
 import { EventPublisher } from '@countersign/platform/nats';
 import { IntakeError } from '../../errors/intake-error.js';
 import { LOGGER } from '../../infra/tokens.js';
+import type { Intent } from '@countersign/contracts';
 import type { IntentRow } from '../intent-record.js';
 import { PublishedMarks } from './published-marks.js';
 import { submittedEventOf } from './submitted-event.js';
@@ -16,21 +17,21 @@ export class SubmittedPublisher {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async publish(row: IntentRow): Promise<void> {
-    await this.publisher.publish(submittedEventOf(row));
+  async publish(row: IntentRow, intent?: Intent): Promise<void> {
+    await this.publisher.publish(submittedEventOf(row, intent));
     this.marks.add(row.id);
   }
 
   /** Pipelined; on failure nothing is marked (some may have left: the next attempt is deduplicated). */
   async publishAll(rows: readonly IntentRow[]): Promise<void> {
-    await this.publisher.publishAll(rows.map(submittedEventOf));
+    await this.publisher.publishAll(rows.map((row) => submittedEventOf(row)));
     for (const row of rows) this.marks.add(row.id);
   }
 
   /** For the request path: a failure becomes a retryable 503; the row stays for the republisher. */
-  async publishOrFail(row: IntentRow): Promise<void> {
+  async publishOrFail(row: IntentRow, intent?: Intent): Promise<void> {
     try {
-      await this.publish(row);
+      await this.publish(row, intent);
     } catch (error) {
       this.logger.warn(
         { intentId: row.id, eventId: row.submittedEventId, err: error instanceof Error ? error.message : String(error) },

@@ -19,7 +19,7 @@ export interface BatchOutcome {
 /**
  * Folds a batch of status events into the intents read model in one transaction: lock the intents and
  * read which events were applied before (redeliveries are skipped), apply the new ones in stream order,
- * then record them and write each changed intent once; commit, then wake the long-poll readers.
+ * then record them and write each changed intent once, wake the long-poll readers, commit.
  * An early event or an unknown intent defers that intent's events: they are not recorded, and a
  * RetryLaterError naming them has only them redelivered later (the rest of the batch is acked).
  */
@@ -37,18 +37,20 @@ export class ApplyLifecycleBatch {
     const items = uniqueById(applicable);
     if (items.length === 0) return { applied: 0, duplicates: 0, stale: 0, ignored };
 
-    const { written, fold, fresh } = await inTransaction(this.pool, async (client) => {
+    const { fold, fresh } = await inTransaction(this.pool, async (client) => {
       const { states, seen } = await lockIntents(client, items);
       const fresh = items.filter((i) => !seen.has(i.eventId));
       const fold = foldEvents(states, fresh);
-      if (fold.done.length === 0) return { written: [], fold, fresh };
+      if (fold.done.length === 0) return { fold, fresh };
       const { recorded, rows } = await recordAndWrite(client, fold.done, fold.changes, this.clock.now());
       // A twin delivery (another copy) recorded some of them after our check: start over from its commit.
       if (recorded !== fold.done.length) throw new RetryLaterError('events were applied concurrently', 0);
-      return { written: rows, fold, fresh };
+      // Before the commit: the rows are final unless the commit fails, and the events they come from are
+      // already durable in the stream, so a failed commit only delays the read model (the batch is
+      // redelivered), never changes what a reader was told. Saves a reader the commit's disk flush.
+      for (const row of rows) this.changes.notify(row.id, row);
+      return { fold, fresh };
     });
-    // After the commit, so that a woken reader sees the new row.
-    for (const row of written) this.changes.notify(row.id, row);
     if (fold.deferred.length > 0) {
       throw new RetryLaterError(
         fold.reasons.join('; '),

@@ -2,6 +2,9 @@ import type { CountersignEvent } from '@countersign/contracts';
 import type pg from 'pg';
 import { requesterKey, type PlannedClassification } from './plan-classifications.js';
 
+// Hot-path statements are named: each pooled connection prepares them once instead of parsing and
+// planning them on every call (Postgres CPU per execution fell from ~0.25 ms to ~0.1 ms; see README).
+
 export interface RecordInput {
   consumer: string;
   now: Date;
@@ -43,7 +46,7 @@ export async function recordClassifications(pool: pg.Pool, input: RecordInput): 
   const links = input.planned.flatMap((p) => (p.reviewId ? [{ intentId: p.intentId, reviewId: p.reviewId }] : []));
   const joinedExisting = [...new Set(input.planned.flatMap((p) => (p.joinedExisting && p.reviewId ? [p.reviewId] : [])))];
   const result = await pool.query<{ event_id: string; outgoing: CountersignEvent[]; fresh: boolean }>(
-    `WITH j AS (
+    { name: 'policy.record-classifications', text: `WITH j AS (
        SELECT id FROM policy.reviews WHERE id = ANY($23::uuid[]) AND state = 'pending' FOR SHARE
      ), guard AS (
        -- A review joined by an identical intent must still be pending when the link is written, or
@@ -82,7 +85,7 @@ export async function recordClassifications(pool: pg.Pool, input: RecordInput): 
      )
      SELECT event_id::text, outgoing, true AS fresh FROM m
      UNION ALL
-     SELECT p.event_id::text, p.outgoing, false FROM policy.processed_events p WHERE p.event_id = ANY($2::uuid[])`,
+     SELECT p.event_id::text, p.outgoing, false FROM policy.processed_events p WHERE p.event_id = ANY($2::uuid[])` },
     [
       input.consumer,
       input.events.map((e) => e.eventId),
