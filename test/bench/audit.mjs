@@ -22,6 +22,7 @@ import { chainHash, Ed25519Key, GENESIS_HASH, leafHash, signEntry } from '../../
 import { applyMigrations } from '../../libs/platform/dist/db/index.js';
 import { connectNats, ensureStream, EventPublisher } from '../../libs/platform/dist/nats/index.js';
 import { DevIssuer, loadDemoIdentities } from '../../libs/platform/dist/auth/index.js';
+import { ownerSigner, signedView, testEventKeys } from '../../libs/platform/dist/event-keys/index.js';
 import { createTestDatabase, freePort, startNatsServer } from '../../libs/testing/dist/index.js';
 import { serviceEnv, ServiceProcess } from '../../scripts/lib/services.mjs';
 
@@ -65,6 +66,7 @@ async function startAudit(ctx) {
   const env = serviceEnv('audit', {
     natsUrl: ctx.natsUrl, databaseUrl: ctx.databaseUrl, port, repoRoot: root,
     devIssuerJwksFile: ctx.issuer.jwksFile, brokerKeyFile: '', auditKeyFile: ctx.keyFile, maskKeyFile: '',
+    eventKeyFiles: { audit: ctx.eventKeys.keyFile('audit') }, eventKeysFile: ctx.eventKeys.keysFile,
     baseEnv: { LOG_LEVEL: 'warn' }, overrides: { AUDIT_CHECKPOINT_INTERVAL_MS: '3600000' },
   });
   const svc = new ServiceProcess('audit', { repoRoot: root, port, env: { PATH: process.env.PATH, ...env }, logs: 'pipe', onUnexpectedExit: () => {} });
@@ -81,7 +83,8 @@ async function ingest(ctx, sql) {
   const audit = await startAudit(ctx);
   const nc = await connectNats({ url: ctx.natsUrl, name: 'bench-audit' });
   await ensureStream(nc);
-  const publisher = new EventPublisher(nc, silentLogger);
+  // Signed as broker signs them: audit refuses an event its owner did not sign.
+  const publisher = new EventPublisher(nc, silentLogger, ownerSigner());
   const events = Array.from({ length: INGEST }, event);
   const before = await countRows(sql);
   const started = performance.now();
@@ -115,26 +118,30 @@ function typeOf(column) {
   return 'text';
 }
 
-/** Fills the log to EVENTS rows the way the audit service would (same canonical leaf, chain and signature). */
+/** Fills the log to EVENTS rows the way the audit service would (same signed view, leaf, chain and signatures). */
 async function fill(sql, key) {
+  const broker = ownerSigner();
   const head = (await sql.query('SELECT seq, entry_hash FROM audit.events ORDER BY seq DESC LIMIT 1')).rows[0];
   let seq = Number(head?.seq ?? 0);
   let prev = head?.entry_hash ?? GENESIS_HASH;
   const started = performance.now();
   while (seq < EVENTS) {
     const n = Math.min(5_000, EVENTS - seq);
-    const cols = Array.from({ length: 12 }, () => []);
+    const cols = Array.from({ length: 14 }, () => []);
     for (let i = 0; i < n; i++) {
       const e = event();
-      const leaf = leafHash(e);
+      const serviceSignature = broker.sign(e);
+      const serviceKid = JSON.parse(Buffer.from(serviceSignature.split('.')[0], 'base64url').toString()).kid;
+      const payload = signedView(e);
+      const leaf = leafHash(payload);
       const entry = chainHash(prev, leaf);
-      [++seq, e.id, GrantRedeemedV1.subject, e.type, e.intentId, e.occurredAt, JSON.stringify(e), leaf, prev, entry, signEntry(key, entry), key.kid]
+      [++seq, e.id, GrantRedeemedV1.subject, e.type, e.intentId, e.occurredAt, JSON.stringify(payload), leaf, prev, entry, signEntry(key, entry), key.kid, serviceSignature, serviceKid]
         .forEach((v, c) => cols[c].push(v));
       prev = entry;
     }
     await sql.query(
-      `INSERT INTO audit.events (seq, event_id, subject, type, intent_id, occurred_at, payload, leaf_hash, prev_hash, entry_hash, signature, kid)
-       SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[], $7::jsonb[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`,
+      `INSERT INTO audit.events (seq, event_id, subject, type, intent_id, occurred_at, payload, leaf_hash, prev_hash, entry_hash, signature, kid, service_signature, service_kid)
+       SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[], $7::jsonb[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])`,
       cols,
     );
     if (seq % 100_000 < 5_000) process.stderr.write(`  filled ${fmt(seq)} / ${fmt(EVENTS)} events\r`);
@@ -168,9 +175,9 @@ async function exportLog(ctx, sql, dir) {
   return { file, events: rows, exportMs, copyMs, auditPeakRss: peak, bytes: size, copyBytes: (await stat(copyFile)).size };
 }
 
-async function verifyExport(dir, file, events) {
+async function verifyExport(dir, file, events, eventKeysFile) {
   const cli = join(root, 'apps', 'cli', 'bin', 'countersign.mjs');
-  const child = spawn(process.execPath, [cli, 'audit', 'verify', file, '--jwks', join(dir, 'jwks.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'audit', 'verify', file, '--jwks', join(dir, 'jwks.json'), '--event-keys', eventKeysFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -216,7 +223,7 @@ async function main() {
     await writeFile(keyFile, pem, { mode: 0o600 });
     const issuer = await DevIssuer.loadOrCreate(join(dir, 'dev-issuer'));
     const auditor = (await loadDemoIdentities(join(root, 'config', 'demo-identities.yaml'))).find((i) => i.name === 'carol');
-    const ctx = { natsUrl: nats.url, databaseUrl: db.url, keyFile, issuer, auditor };
+    const ctx = { natsUrl: nats.url, databaseUrl: db.url, keyFile, issuer, auditor, eventKeys: testEventKeys() };
 
     console.log(`audit ingest: ${fmt(INGEST)} events published to NATS, appended by the audit service`);
     const ing = await ingest(ctx, sql);
@@ -230,7 +237,7 @@ async function main() {
     console.log(`audit export: ${fmt(exp.events)} events, ${mb(exp.bytes)} MB in ${(exp.exportMs / 1000).toFixed(1)} s, audit peak RSS ${mb(exp.auditPeakRss)} MB (goal < 300)`);
     console.log(`  psql \\copy of the same rows: ${mb(exp.copyBytes)} MB in ${(exp.copyMs / 1000).toFixed(1)} s · ratio ${(exp.exportMs / exp.copyMs).toFixed(2)}× (goal ≤ 2×)`);
 
-    const ver = await verifyExport(dir, exp.file, exp.events);
+    const ver = await verifyExport(dir, exp.file, exp.events, ctx.eventKeys.keysFile);
     const raw = await rawVerify(Math.min(exp.events, 200_000));
     console.log(`audit verify: ${ver.ok ? 'ok' : 'FAILED'} (${ver.output}) ${fmt(ver.perSecond)} events/s, peak RSS ${mb(ver.peakRss)} MB`);
     console.log(`  raw Ed25519 verify: ${fmt(raw.singlePerSecond)}/s on one core, ${fmt(raw.allCoresPerSecond)}/s on ${raw.cores} · ratio ${(ver.perSecond / raw.allCoresPerSecond).toFixed(2)} of all cores`);

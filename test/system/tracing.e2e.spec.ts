@@ -75,18 +75,18 @@ describe('one trace from the HTTP request to the grant', () => {
     await expectEventually(
       () => {
         const inTrace = received.filter((r) => r.span.traceId === traceId);
-        const services = new Set(inTrace.map((r) => r.service));
-        expect([...services].sort()).toEqual(expect.arrayContaining(['broker', 'intake', 'policy']));
-        // Audit records in batches: its span starts a trace of its own and links each message's trace.
-        const auditJoined = received.some(
-          (r) => r.service === 'audit' && (r.span.traceId === traceId || r.span.links?.some((l) => l.traceId === traceId)),
-        );
-        expect(auditJoined).toBe(true);
-        // Policy's work is a child of a span in the caller's trace, not a fresh root.
+        expect(inTrace.some((r) => r.service === 'intake')).toBe(true);
+        // A consumer handling one message continues the message's trace; one handling a batch of several
+        // (audit always, policy and broker under load) starts a span of its own that links each message's
+        // trace. Either way the intent's work is joined to the caller's trace.
+        const joined = (service: string) =>
+          received.some((r) => r.service === service && (r.span.traceId === traceId || r.span.links?.some((l) => l.traceId === traceId)));
+        expect(['policy', 'broker', 'audit'].filter((s) => !joined(s))).toEqual([]);
+        // Policy's work, when it continues the trace, is a child of a span in it, not a fresh root.
         const policySpan = inTrace.find((r) => r.service === 'policy');
-        expect(policySpan?.span.parentSpanId).toBeTruthy();
+        if (policySpan) expect(policySpan.span.parentSpanId).toBeTruthy();
       },
-      { timeoutMs: 15_000, intervalMs: 200 },
+      { timeoutMs: 30_000, intervalMs: 200 },
     );
   });
 });

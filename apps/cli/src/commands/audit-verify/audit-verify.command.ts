@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { verifyAuditExport, type JWK } from '@countersign/platform/crypto';
+import { AuditExportVerifier, type ExportVerdict, type JWK } from '@countersign/platform/crypto';
 import { CliError, ExitCode } from '../../shared/cli-error.js';
 import type { CliIo } from '../../shared/cli-io.js';
 import { eventKeysNote, loadEventVerifier, serviceSignatureCheck } from '../../shared/event-keys.js';
@@ -37,28 +37,51 @@ async function pinnedKeys(file: string | undefined): Promise<JWK[] | undefined> 
  * event that is wrong. Exit 0 when it all holds, 1 when it does not.
  */
 export async function auditVerify(file: string, options: AuditVerifyOptions, io: CliIo): Promise<void> {
-  const text = await readOrFail(file, 'export');
   const keys = await pinnedKeys(options.jwks);
-  const events = await loadEventVerifier(options.eventKeys, () => {
-    try {
-      return (JSON.parse(text.slice(0, text.indexOf('\n') >>> 0)) as { eventKeys?: unknown }).eventKeys;
-    } catch {
-      return undefined;
-    }
-  });
-  const verdict = verifyAuditExport(text, keys, { serviceSignature: serviceSignatureCheck(events.verifier) });
+  const { verdict, source } = await verifyFile(file, keys, options.eventKeys);
   if (options.json) io.out(JSON.stringify(verdict.ok ? { ...verdict, checkpoint: { ...verdict.checkpoint, root: verdict.checkpoint.root.toString('hex') } } : verdict, null, 2));
   if (verdict.ok) {
     if (!options.json) {
       const { checkpoint } = verdict;
       io.out(`ok: ${verdict.entries} events; signed checkpoint ${checkpoint.origin} size ${checkpoint.size}, root ${checkpoint.root.toString('hex')}`);
       if (!keys) io.out('note: keys taken from the export itself; pin them with --jwks (the log serves them at /.well-known/jwks.json)');
-      for (const line of eventKeysNote(events.source, 'export', verdict.entries)) io.out(line);
+      for (const line of eventKeysNote(source, 'export', verdict.entries)) io.out(line);
     }
     return;
   }
   const where = verdict.seq !== undefined ? `seq ${verdict.seq}${verdict.eventId ? ` (event ${verdict.eventId})` : ''}: ` : '';
   throw new CliError(ExitCode.TestsFailed, `audit export does not verify: ${where}${verdict.reason}`);
+}
+
+/**
+ * Reads the export line by line (an export of a million events is most of a gigabyte: it is never held
+ * whole). The header comes first, so the event keys it carries are known before the first entry.
+ */
+async function verifyFile(file: string, keys: JWK[] | undefined, eventKeysFile: string | undefined) {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw new CliError(ExitCode.Invalid, `cannot read export ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    const lines = handle.readLines({ encoding: 'utf8' })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    const headerLine = first.done ? '' : first.value;
+    const events = await loadEventVerifier(eventKeysFile, () => {
+      try {
+        return (JSON.parse(headerLine) as { eventKeys?: unknown }).eventKeys;
+      } catch {
+        return undefined;
+      }
+    });
+    const verifier = new AuditExportVerifier(keys, { serviceSignature: serviceSignatureCheck(events.verifier) });
+    let verdict: ExportVerdict | undefined = verifier.push(headerLine);
+    for (let next = await lines.next(); !verdict && !next.done; next = await lines.next()) verdict = verifier.push(next.value);
+    return { verdict: verdict ?? verifier.finish(), source: events.source };
+  } finally {
+    await handle.close();
+  }
 }
 
 export function registerAuditVerify(audit: Command, io: CliIo): void {
