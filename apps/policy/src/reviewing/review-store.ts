@@ -146,9 +146,9 @@ export const reviewStore = {
 
   async insertVote(client: pg.PoolClient, id: string, reviewId: string, vote: CountedVote): Promise<void> {
     await client.query(
-      `INSERT INTO policy.votes (id, review_id, voter_subject, voter_issuer, voter, decision, channel, break_glass, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [id, reviewId, vote.voter.subject, vote.voter.issuer, JSON.stringify(vote.voter), vote.decision, vote.channel, vote.breakGlass, vote.reason ?? null],
+      `INSERT INTO policy.votes (id, review_id, voter_subject, voter_issuer, voter, decision, channel, break_glass, reason, step_up)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [id, reviewId, vote.voter.subject, vote.voter.issuer, JSON.stringify(vote.voter), vote.decision, vote.channel, vote.breakGlass, vote.reason ?? null, vote.stepUp ? JSON.stringify(vote.stepUp) : null],
     );
   },
 

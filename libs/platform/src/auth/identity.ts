@@ -8,6 +8,8 @@ export interface VerifiedIdentity {
   scopes: string[];
   tokenId?: string;
   expiresAt: Date;
+  /** When the person last signed in at the IdP (`auth_time`), when the token says. */
+  authTime?: Date;
 }
 
 /** Claims we read; anything else in the token is ignored. */
@@ -20,6 +22,7 @@ const Claims = z.object({
   countersign_kind: ActorKind.default('user'),
   owner: z.string().min(1).max(256).optional(),
   scope: z.string().max(4096).default(''),
+  auth_time: z.number().optional(),
 });
 
 export function identityFromClaims(payload: JWTPayload): VerifiedIdentity {
@@ -41,6 +44,7 @@ export function identityFromClaims(payload: JWTPayload): VerifiedIdentity {
     scopes: c.scope.split(' ').filter(Boolean),
     ...(c.jti !== undefined ? { tokenId: c.jti } : {}),
     expiresAt: new Date(c.exp * 1000),
+    ...(c.auth_time !== undefined ? { authTime: new Date(c.auth_time * 1000) } : {}),
   };
 }
 
