@@ -111,6 +111,10 @@ describe('passkeys and step-up votes (real NATS + Postgres, a software authentic
     // The same answer again: its challenge was used up.
     expect(await call('POST', '/v1/passkeys', await token(bob), { credential })).toMatchObject({ status: 400, body: { error: { code: 'PASSKEY_CHALLENGE_UNKNOWN' } } });
     expect((await call('GET', '/v1/passkeys', await token(bob))).body).toMatchObject({ passkeys: [{ credentialId: bobKey.id }] });
+    // Registering wants a recent sign-in: a stolen session must not add its own passkey.
+    const stale = await call('POST', '/v1/passkeys/registration-options', await token(dana));
+    const late = danaKey.register(stale.body as never);
+    expect(await call('POST', '/v1/passkeys', await token(dana, 900), { credential: late })).toMatchObject({ status: 403, body: { error: { code: 'STEP_UP_STALE_LOGIN' } } });
     expect((await call('GET', '/v1/passkeys', await token(dana))).body).toEqual({ passkeys: [] });
     expect((await register(dana, danaKey)).answer.status).toBe(201);
     expect((await register(erin, erinKey)).answer.status).toBe(201);

@@ -63,6 +63,10 @@ export class RegisterPasskey {
   async register(identity: VerifiedIdentity, credential: z.infer<typeof RegistrationCredential>): Promise<RegisteredPasskey> {
     const owner = ownerOf(identity);
     const now = this.clock.now();
+    // A stolen session must not be able to add its own passkey: registering wants a recent sign-in too.
+    if (!identity.authTime || now.getTime() - identity.authTime.getTime() > this.settings.stepUpMaxAgeSeconds * 1000) {
+      throw new ApiError('STEP_UP_STALE_LOGIN', 403, `registering a passkey needs a sign-in within ${this.settings.stepUpMaxAgeSeconds} s; sign in again`);
+    }
     const challenge = challengeOf(credential.response.clientDataJSON);
     const stored = challenge ? await passkeyStore.consumeChallenge(this.pool, challenge, 'register', owner, now) : undefined;
     if (!stored) throw new ApiError('PASSKEY_CHALLENGE_UNKNOWN', 400, 'the registration answers no open challenge of yours (expired, used, or never issued): ask for new options');
