@@ -287,6 +287,11 @@ describe('review console in Chromium', () => {
     expect(trail.intentHash).toBe(hash);
     expect(trail.stepUp.credentialId).toBe(Buffer.from(credentials[0]!.credentialId, 'base64').toString('base64url'));
     expect(JSON.parse(Buffer.from(trail.stepUp.clientDataJSON, 'base64url').toString())).toMatchObject({ type: 'webauthn.get', origin: sys.urls.console });
+    // The auditor's timeline names the passkey that signed the vote.
+    const auditor = await signIn('carol');
+    await auditor.goto(`${sys.urls.console}/intents/${intent.id}`);
+    expect(await auditor.getByTestId('timeline').textContent()).toContain(`signed with passkey ${trail.stepUp.credentialId}`);
+    await shot(auditor, '16-step-up-timeline');
   });
 
   it('signs out: the session ends on the server, not only in the browser', async () => {
