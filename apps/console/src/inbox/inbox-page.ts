@@ -14,7 +14,7 @@ export interface InboxReview {
     reasons: string[];
     tags: string[];
   } | null;
-  votes: Array<{ subject: string; decision: string; channel: string; reason: string | null }>;
+  votes: Array<{ subject: string; decision: string; channel: string; reason: string | null; passkey?: string | null }>;
   secondsLeft: number;
   stepUp: boolean;
   canDecide: boolean;
@@ -58,7 +58,7 @@ export function reviewDetails(r: InboxReview): SafeHtml {
 <tr><th>justification</th><td>${intent?.justification ?? ''}</td></tr>
 <tr><th>arguments (masked)</th><td><pre>${JSON.stringify(intent?.args ?? {}, null, 2)}</pre></td></tr>
 <tr><th>risk</th><td>${r.view?.tags.length ? html`tags ${r.view.tags.join(', ')}; ` : ''}rules ${r.view?.ruleIds.join(', ') ?? ''}<br>${(r.view?.reasons ?? []).map((x) => html`${x}<br>`)}</td></tr>
-<tr><th>votes</th><td data-testid="votes">${approvals} of ${r.requirement.quorum} approvals (groups ${r.requirement.approverGroups.join(', ')})${r.votes.map((v) => html`<br>${v.subject}: ${v.decision} via ${v.channel}${v.reason ? html` — ${v.reason}` : ''}`)}</td></tr>
+<tr><th>votes</th><td data-testid="votes">${approvals} of ${r.requirement.quorum} approvals (groups ${r.requirement.approverGroups.join(', ')})${r.votes.map((v) => html`<br>${v.subject}: ${v.decision} via ${v.channel}${v.passkey ? ' with a passkey' : ''}${v.reason ? html` — ${v.reason}` : ''}`)}</td></tr>
 <tr><th>time left</th><td>${timeLeft(r.secondsLeft)}</td></tr>
 <tr><th>intent</th><td>${r.intentIds.map((id) => html`<a href="/intents/${id}">${id}</a> `)}</td></tr>
 </table>`;

@@ -153,6 +153,9 @@ describe('passkeys and step-up votes (real NATS + Postgres, a software authentic
     expect(verify('sha256', signed, createPublicKey({ key: jwk, format: 'jwk' }), Buffer.from(proof.signature, 'base64url'))).toBe(true);
     const { rows } = await h.sql.query<{ step_up: { credentialId: string } }>('SELECT step_up FROM policy.votes WHERE review_id = $1', [reviewId]);
     expect(rows[0]?.step_up.credentialId).toBe(bobKey.id);
+    // Reviewers see which votes were signed with a passkey.
+    const shown = await call('GET', `/v1/reviews/${reviewId}`, await token(dana));
+    expect(shown.body['votes']).toEqual([expect.objectContaining({ subject: 'bob', passkey: bobKey.id })]);
   });
 
   it('refuses a stale sign-in, a wrong challenge, another decision, a replay, another person\'s passkey and no user verification, each as review.vote_refused', async () => {
