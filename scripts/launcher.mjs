@@ -73,7 +73,9 @@ export async function launchSystem(opts) {
     throw new LaunchError(`port(s) already in use: ${busy.join(', ')}. Stop whatever listens there (another npm start?) and try again.`);
   }
 
-  const urls = /** @type {Record<ServiceName, string>} */ (Object.fromEntries(SERVICE_NAMES.map((n) => [n, `http://127.0.0.1:${ports[n]}`])));
+  // The console is reached as localhost: WebAuthn (step-up passkeys) refuses IP addresses as relying party ids.
+  const host = (/** @type {ServiceName} */ n) => (n === 'console' ? 'localhost' : '127.0.0.1');
+  const urls = /** @type {Record<ServiceName, string>} */ (Object.fromEntries(SERVICE_NAMES.map((n) => [n, `http://${host(n)}:${ports[n]}`])));
   /** @type {Record<ServiceName, ServiceProcess>} */
   const services = /** @type {never} */ ({});
   for (const name of SERVICE_NAMES) {
@@ -129,7 +131,7 @@ export async function launchSystem(opts) {
     return s;
   };
   return {
-    urls: /** @type {Record<ServiceName, string>} */ (Object.fromEntries(all.map((s) => [s.name, s.url]))),
+    urls,
     devIssuerDir: prepared.devIssuerDir,
     devIssuerJwksFile: prepared.devIssuerJwksFile,
     keyFiles: { broker: prepared.brokerKeyFile, audit: prepared.auditKeyFile, events: prepared.eventKeyFiles, eventKeys: prepared.eventKeysFile },

@@ -44,7 +44,7 @@ export const AUTH_SERVICES = new Set(['intake', 'policy', 'broker', 'audit']);
 export function serviceEnv(name, ctx) {
   const base = ctx.baseEnv;
   /** @type {Record<string, string>} */
-  const url = (/** @type {ServiceName} */ svc) => ctx.urls?.[svc] ?? `http://127.0.0.1:${DEFAULT_PORTS[svc]}`;
+  const url = (/** @type {ServiceName} */ svc) => ctx.urls?.[svc] ?? `http://${svc === 'console' ? 'localhost' : '127.0.0.1'}:${DEFAULT_PORTS[svc]}`;
   const env = {
     PORT: String(ctx.port),
     LOG_LEVEL: base.LOG_LEVEL ?? 'info',
@@ -84,11 +84,15 @@ export function serviceEnv(name, ctx) {
   if (name === 'policy') {
     env.POLICY_DIR = base.POLICY_DIR ?? join(ctx.repoRoot, 'policies', 'demo');
     env.POLICY_MASK_KEY_FILE = base.POLICY_MASK_KEY_FILE ?? ctx.maskKeyFile;
+    // Step-up passkeys are registered for the console's host and used from its origin.
+    env.POLICY_WEBAUTHN_RP_ID = base.POLICY_WEBAUTHN_RP_ID ?? new URL(base.CONSOLE_PUBLIC_URL ?? url('console')).hostname;
+    env.POLICY_WEBAUTHN_ORIGINS = base.POLICY_WEBAUTHN_ORIGINS ?? new URL(base.CONSOLE_PUBLIC_URL ?? url('console')).origin;
   }
   // Slack, Teams and the webhook stay off unless the operator exports their variables (SLACK_*, TEAMS_*,
   // WEBHOOK_*: see apps/notifier/README.md; they reach the process with the rest of the environment);
   // the demo directory maps the demo people's Slack and Teams accounts for when they do. Webhook payloads
   // link to POLICY_PUBLIC_URL, whose default is the policy service of npm start.
+  if (name === 'notifier') env.CONSOLE_PUBLIC_URL = base.CONSOLE_PUBLIC_URL ?? url('console');
   if (name === 'notifier') env.NOTIFIER_DIRECTORY_FILE = base.NOTIFIER_DIRECTORY_FILE ?? join(ctx.repoRoot, 'config', 'demo-directory.yaml');
   // The broker takes one key file or a key directory (rotation), never both: an operator's directory replaces the demo key.
   if (name === 'broker' && !(base.BROKER_SIGNING_KEYS_DIR ?? ctx.overrides.BROKER_SIGNING_KEYS_DIR)) {

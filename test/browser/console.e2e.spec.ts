@@ -29,7 +29,8 @@ beforeAll(async () => {
   await cp(fileURLToPath(new URL('../../policies/demo', import.meta.url)), policyDir, { recursive: true });
   await writeFile(
     join(policyDir, '90-console.yaml'),
-    'apiVersion: countersign.dev/v1\nkind: Policy\nrules:\n  - id: vacuum-security\n    effect: review\n    match: { action: [db.vacuum] }\n    approvers: [security]\n',
+    'apiVersion: countersign.dev/v1\nkind: Policy\nrules:\n  - id: vacuum-security\n    effect: review\n    match: { action: [db.vacuum] }\n    approvers: [security]\n' +
+      '  - id: reindex-step-up\n    effect: review\n    match: { action: [db.reindex] }\n    approvers: [security]\n    stepUp: true\n',
   );
   slack = await startFakeSlack({ token: SLACK_TOKEN });
   await writeFile(join(work, 'slack-token'), SLACK_TOKEN);
@@ -214,6 +215,85 @@ describe('review console in Chromium', () => {
     const files = unzipSync(new Uint8Array(await readFile(file)));
     const jwks = (await (await fetch(`${sys.urls.audit}/.well-known/jwks.json`)).json()) as { keys: never[] };
     expect(verifyEvidence(files, jwks.keys)).toMatchObject({ ok: true });
+  });
+
+  it('step-up: registers a passkey after a fresh sign-in, approves a stepUp review with it (Chromium virtual authenticator), and the grant is issued', async () => {
+    const reviewer = await signIn('bob');
+    // A platform authenticator with user verification, as Chrome's WebAuthn testing API offers.
+    const cdp = await reviewer.context().newCDPSession(reviewer);
+    await cdp.send('WebAuthn.enable');
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    });
+
+    // Registering needs a sign-in made for it: the IdP asks for the password again (prompt=login).
+    const passkeys = await reviewer.goto(`${sys.urls.console}/passkeys`);
+    expect(passkeys?.headers()['content-security-policy']).toContain("script-src 'self'");
+    expect(passkeys?.headers()['content-security-policy']).toContain("default-src 'none'");
+    await reviewer.getByTestId('fresh-sign-in').click();
+    await reviewer.waitForURL(/\/interaction\//);
+    await reviewer.selectOption('#username', 'bob');
+    await reviewer.fill('#password', DEV_IDP_PASSWORD);
+    await reviewer.click('button[type=submit]');
+    await reviewer.waitForURL(`${sys.urls.console}/passkeys`);
+    await shot(reviewer, '11-passkeys');
+    await reviewer.getByTestId('register-passkey').click();
+    await expect.poll(() => reviewer.getByTestId('flash').textContent()).toContain('Passkey registered');
+    await shot(reviewer, '12-passkey-registered');
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    // CDP gives the credential id in base64, WebAuthn JSON in base64url.
+    const credentialId = Buffer.from(credentials[0]?.credentialId ?? '', 'base64').toString('base64url');
+    expect(await reviewer.getByTestId('passkeys').textContent()).toContain(credentialId);
+
+    const submitted = await call<IntentView>('POST', `${sys.urls.intake}/v1/intents`, {
+      token: pipeline,
+      body: { action: 'db.reindex', resource: { kind: 'db', id: 'ledger', env: 'prod' }, args: { index: 'ledger_pkey' }, justification: 'bloated index' },
+    });
+    expect(submitted.status).toBe(202);
+    const intent = await waitForState(sys.urls.intake, pipeline, submitted.body.id, ['pending_review']);
+    // Slack offers a link to the console, never a vote button, for a step-up review.
+    const posted = await expectEventually(() => {
+      const found = slack.callsTo('chat.postMessage').find((c) => JSON.stringify(c.args).includes('db.reindex'));
+      expect(found).toBeDefined();
+      return JSON.stringify(found?.args);
+    });
+    expect(posted).toContain(`${sys.urls.console}/reviews/${intent.reviewId}`);
+    expect(posted).not.toContain('countersign_approve');
+
+    // A session from an ordinary sign-in is sent to sign in again first.
+    await bob.goto(`${sys.urls.console}/reviews/${intent.reviewId}/step-up?decision=approve`);
+    await bob.waitForURL(/\/interaction\//);
+    await bob.goto(sys.urls.console);
+
+    await reviewer.goto(`${sys.urls.console}/reviews/${intent.reviewId}`);
+    await shot(reviewer, '13-step-up-review');
+    await reviewer.getByTestId('approve-passkey').click();
+    await reviewer.waitForURL(/\/step-up\?decision=approve/);
+    const hash = await reviewer.getByTestId('intent-hash').textContent();
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    await shot(reviewer, '14-step-up-vote');
+    await reviewer.getByTestId('step-up-submit').click();
+    await expect.poll(() => reviewer.getByTestId('flash').textContent()).toContain('Approved');
+    await shot(reviewer, '15-step-up-approved');
+    expect((await waitForState(sys.urls.intake, pipeline, intent.id, ['granted'])).state).toBe('granted');
+
+    // The audit log holds the passkey's public key and the assertion over this intent hash.
+    const carol = await sys.token('carol');
+    const trail = await expectEventually(async () => {
+      const res = await call<{ events: Array<{ type: string; payload: { data: Record<string, unknown> } }> }>('GET', `${sys.urls.audit}/v1/audit/events?intentId=${intent.id}&limit=100`, { token: carol });
+      const recorded = res.body.events.find((e) => e.type === 'review.vote_recorded');
+      expect(recorded?.payload.data['stepUp']).toBeDefined();
+      return recorded?.payload.data as { intentHash: string; stepUp: { credentialId: string; clientDataJSON: string } };
+    });
+    expect(trail.intentHash).toBe(hash);
+    expect(trail.stepUp.credentialId).toBe(credentialId);
+    expect(JSON.parse(Buffer.from(trail.stepUp.clientDataJSON, 'base64url').toString())).toMatchObject({ type: 'webauthn.get', origin: sys.urls.console });
+    // The auditor's timeline names the passkey that signed the vote.
+    const auditor = await signIn('carol');
+    await auditor.goto(`${sys.urls.console}/intents/${intent.id}`);
+    expect(await auditor.getByTestId('timeline').textContent()).toContain(`signed with passkey ${trail.stepUp.credentialId}`);
+    await shot(auditor, '16-step-up-timeline');
   });
 
   it('signs out: the session ends on the server, not only in the browser', async () => {

@@ -110,6 +110,14 @@ describe('service environment', () => {
     expect(serviceEnv('console', { ...ctx, urls })).toMatchObject({ OIDC_ISSUER: urls['dev-idp'], POLICY_URL: urls.policy, AUDIT_URL: urls.audit, CONSOLE_PUBLIC_URL: urls.console });
   });
 
+  it('makes the console the WebAuthn relying party of policy (by host name) and the link target of chat step-up messages', () => {
+    const urls = { console: 'http://localhost:4006' };
+    expect(serviceEnv('policy', { ...ctx, urls })).toMatchObject({ POLICY_WEBAUTHN_RP_ID: 'localhost', POLICY_WEBAUTHN_ORIGINS: 'http://localhost:4006' });
+    expect(serviceEnv('notifier', { ...ctx, urls })).toMatchObject({ CONSOLE_PUBLIC_URL: 'http://localhost:4006' });
+    // npm start's defaults: the console as localhost, since browsers refuse IP addresses as relying party ids.
+    expect(serviceEnv('policy', ctx)).toMatchObject({ POLICY_WEBAUTHN_RP_ID: 'localhost', POLICY_WEBAUTHN_ORIGINS: 'http://localhost:3006' });
+  });
+
   it('turns the dev issuer on only for the services that verify tokens', () => {
     expect(serviceEnv('intake', ctx)).toMatchObject({ DEV_ISSUER_ENABLED: 'true', DEV_ISSUER_JWKS_FILE: ctx.devIssuerJwksFile });
     expect(serviceEnv('notifier', ctx)).not.toHaveProperty('DEV_ISSUER_ENABLED');

@@ -11,6 +11,8 @@ import { PUBLIC_ORIGIN, WebSessions } from './session/web-sessions.js';
 import { OIDC_SETTINGS, OidcClient, type OidcSettings } from './sign-in/oidc-client.js';
 import { SignInController } from './sign-in/sign-in.controller.js';
 import { TimelineController } from './timeline/timeline.controller.js';
+import { PasskeysController } from './passkeys/passkeys.controller.js';
+import { StepUpController } from './step-up/step-up.controller.js';
 import { VoteController } from './vote/vote.controller.js';
 
 export const LOGGER = Symbol('LOGGER');
@@ -35,18 +37,19 @@ export class AppModule {
       scopes: config.OIDC_SCOPES,
       redirectUri: `${origin}/auth/callback`,
       allowHttp: config.OIDC_ALLOW_HTTP,
+      stepUpMaxAgeSeconds: config.CONSOLE_STEP_UP_MAX_AGE_SECONDS,
     };
     const urls: ApiUrls = { policy: config.POLICY_URL.replace(/\/$/, ''), audit: config.AUDIT_URL.replace(/\/$/, '') };
     return {
       module: AppModule,
-      controllers: [ConsoleHealthController, AssetsController, SignInController, InboxController, VoteController, TimelineController, AuditorController],
+      controllers: [ConsoleHealthController, AssetsController, SignInController, InboxController, VoteController, StepUpController, PasskeysController, TimelineController, AuditorController],
       providers: [
         { provide: LOGGER, useValue: logger },
         { provide: Clock, useClass: SystemClock },
         { provide: PUBLIC_ORIGIN, useValue: origin },
         { provide: OIDC_SETTINGS, useValue: oidc },
         { provide: API_URLS, useValue: urls },
-        { provide: SESSION_SETTINGS, useValue: { ttlSeconds: config.CONSOLE_SESSION_TTL_SECONDS } },
+        { provide: SESSION_SETTINGS, useValue: { ttlSeconds: config.CONSOLE_SESSION_TTL_SECONDS, stepUpMaxAgeSeconds: config.CONSOLE_STEP_UP_MAX_AGE_SECONDS } },
         SessionStore,
         WebSessions,
         OidcClient,

@@ -17,6 +17,11 @@ export const ConsoleConfigSchema = z.object({
   POLICY_URL: env.url('http://127.0.0.1:3002'),
   AUDIT_URL: env.url('http://127.0.0.1:3005'),
   CONSOLE_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(8 * 3600),
+  /**
+   * Step-up pages (passkey registration, step-up votes) want a sign-in made for them (prompt=login) at
+   * most this long ago; below policy's POLICY_STEP_UP_MAX_AGE_SECONDS so that it is still fresh there.
+   */
+  CONSOLE_STEP_UP_MAX_AGE_SECONDS: z.coerce.number().int().min(30).max(3600).default(240),
 });
 export type ConsoleConfig = z.infer<typeof ConsoleConfigSchema>;
 

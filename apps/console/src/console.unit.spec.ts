@@ -27,9 +27,9 @@ describe('console pieces', () => {
   });
 
   describe('forms', () => {
-    const store = new SessionStore(new SystemClock(), { ttlSeconds: 3600 });
+    const store = new SessionStore(new SystemClock(), { ttlSeconds: 3600, stepUpMaxAgeSeconds: 240 });
     const sessions = new WebSessions(store, 'http://127.0.0.1:3006');
-    const session = store.create({ user: { subject: 'bob', name: 'bob', groups: [], scopes: [] }, accessToken: 't', tokenExpiresAt: new Date(Date.now() + 60_000), authTime: new Date() });
+    const session = store.create({ user: { subject: 'bob', name: 'bob', groups: [], scopes: [] }, accessToken: 't', tokenExpiresAt: new Date(Date.now() + 60_000), authTime: new Date(), fresh: false });
     const req = (headers: Record<string, string>) => ({ headers: { cookie: `cs_session=${session.id}`, ...headers } });
 
     it('accept the session CSRF token from our own origin (or no Origin at all)', () => {
@@ -45,11 +45,20 @@ describe('console pieces', () => {
     });
 
     it('end a session with its token and take each sign-in state once', () => {
-      const short = store.create({ user: { subject: 'x', name: 'x', groups: [], scopes: [] }, accessToken: 't', tokenExpiresAt: new Date(Date.now() - 1), authTime: new Date() });
+      const short = store.create({ user: { subject: 'x', name: 'x', groups: [], scopes: [] }, accessToken: 't', tokenExpiresAt: new Date(Date.now() - 1), authTime: new Date(), fresh: false });
       expect(store.get(short.id)).toBeUndefined();
-      const login = store.startLogin({ state: 's', nonce: 'n', codeVerifier: 'v', returnTo: '/' });
+      const login = store.startLogin({ state: 's', nonce: 'n', codeVerifier: 'v', returnTo: '/', fresh: false });
       expect(store.takeLogin(login.id)).toMatchObject({ state: 's' });
       expect(store.takeLogin(login.id)).toBeUndefined();
+    });
+
+    it('send a step-up page to a fresh sign-in unless the session comes from one (prompt=login) within the window', () => {
+      expect(() => sessions.requireFresh(req({}))).toThrow(expect.objectContaining({ code: 'FRESH_SIGN_IN_REQUIRED' }));
+      const user = { subject: 'bob', name: 'bob', groups: [], scopes: [] };
+      const fresh = store.create({ user, accessToken: 't', tokenExpiresAt: new Date(Date.now() + 60_000), authTime: new Date(), fresh: true });
+      const old = store.create({ user, accessToken: 't', tokenExpiresAt: new Date(Date.now() + 60_000), authTime: new Date(Date.now() - 300_000), fresh: true });
+      expect(sessions.requireFresh({ headers: { cookie: `cs_session=${fresh.id}` } }).id).toBe(fresh.id);
+      expect(() => sessions.requireFresh({ headers: { cookie: `cs_session=${old.id}` } })).toThrow(expect.objectContaining({ code: 'FRESH_SIGN_IN_REQUIRED' }));
     });
   });
 });

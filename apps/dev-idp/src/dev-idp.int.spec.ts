@@ -33,6 +33,8 @@ describe('dev identity provider', () => {
     expect(identity.requester).toMatchObject({ subject: 'bob', issuer: idp.issuer, kind: 'user', groups: ['security', 'approvers'] });
     // Only what was asked for AND what the identity holds: bob has no audit:read.
     expect(identity.scopes).toEqual(['reviews:vote']);
+    // When bob signed in, for step-up votes (which want a recent sign-in).
+    expect(Math.abs(identity.authTime!.getTime() - Date.now())).toBeLessThan(60_000);
   });
 
   it('carries the owner of a pipeline and its kind', async () => {

@@ -71,11 +71,18 @@ export function createProvider(s: ProviderSettings): Provider {
       if (!identity) return undefined;
       return { accountId: sub, claims: () => ({ sub, name: identity.name, groups: identity.groups }) };
     },
-    extraTokenClaims: (_ctx: KoaContextWithOIDC, token) => {
+    extraTokenClaims: (ctx: KoaContextWithOIDC, token) => {
       const accountId = 'accountId' in token ? token.accountId : undefined;
       const identity = accountId ? bySubject.get(accountId) : undefined;
       if (!identity) return undefined;
-      return { groups: identity.groups, countersign_kind: identity.kind, ...(identity.owner ? { owner: identity.owner } : {}) };
+      // auth_time (when the person typed the password) lets the API ask for a recent sign-in: step-up votes.
+      const authTime = ctx.oidc.entities.AuthorizationCode?.authTime;
+      return {
+        groups: identity.groups,
+        countersign_kind: identity.kind,
+        ...(identity.owner ? { owner: identity.owner } : {}),
+        ...(typeof authTime === 'number' ? { auth_time: authTime } : {}),
+      };
     },
     interactions: { url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}` },
   };

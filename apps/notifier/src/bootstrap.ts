@@ -36,7 +36,7 @@ async function loadSlack(config: NotifierConfig, logger: Logger): Promise<Notifi
   ]);
   const client = createSlackClient({ apiUrl: slack.apiUrl, token, timeoutMs: slack.timeoutMs }, logger);
   logger.info({ apiUrl: slack.apiUrl, channel: slack.channelId, routes: slack.routes }, 'Slack channel on');
-  return { channel: new SlackChannel(client, slack.channelId, slack.routes), signingSecret, timeoutMs: slack.timeoutMs };
+  return { channel: new SlackChannel(client, slack.channelId, slack.routes, config.CONSOLE_PUBLIC_URL), signingSecret, timeoutMs: slack.timeoutMs };
 }
 
 async function loadTeams(config: NotifierConfig, logger: Logger): Promise<NotifierDeps['teams']> {
@@ -50,7 +50,7 @@ async function loadTeams(config: NotifierConfig, logger: Logger): Promise<Notifi
   const connector = new TeamsConnector({ appId: teams.appId, password, tokenUrl: teams.tokenUrl, serviceUrl: teams.serviceUrl, timeoutMs: teams.timeoutMs });
   const verifier = new BotFrameworkTokenVerifier({ openIdMetadataUrl: teams.openIdMetadataUrl, issuer: teams.tokenIssuer, appId: teams.appId, timeoutMs: teams.timeoutMs });
   logger.info({ serviceUrl: teams.serviceUrl, conversation: teams.conversationId, routes: teams.routes, appId: teams.appId }, 'Teams channel on');
-  return { channel: new TeamsChannel(connector, teams.conversationId, teams.routes), verifier, timeoutMs: teams.timeoutMs };
+  return { channel: new TeamsChannel(connector, teams.conversationId, teams.routes, config.CONSOLE_PUBLIC_URL), verifier, timeoutMs: teams.timeoutMs };
 }
 
 async function loadWebhook(config: NotifierConfig, logger: Logger, clock: Clock): Promise<NotifierDeps['webhook']> {

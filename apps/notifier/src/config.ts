@@ -75,6 +75,8 @@ export const NotifierConfigSchema = z
     NOTIFIER_RETRY_MAX_MS: z.coerce.number().int().min(10).default(300_000),
     /** Where reviewers vote over the API (the policy service); webhook payloads link there. */
     POLICY_PUBLIC_URL: httpUrl().default('http://127.0.0.1:3002'),
+    /** The review console; chat messages of step-up reviews link to its review page instead of voting. */
+    CONSOLE_PUBLIC_URL: httpUrl().default('http://localhost:3006'),
     SLACK_API_URL: env.url('https://slack.com/api/'),
     SLACK_BOT_TOKEN_FILE: optional(z.string().min(1)),
     SLACK_SIGNING_SECRET_FILE: optional(z.string().min(1)),

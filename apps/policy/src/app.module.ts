@@ -26,6 +26,11 @@ import { ReviewTimerLoop, TIMER_SETTINGS, type TimerSettings } from './reviewing
 import { RunReviewTimers } from './reviewing/run-timers/run-review-timers.use-case.js';
 import { IntentWithdrawnHandler } from './reviewing/withdraw-intent/intent-withdrawn.handler.js';
 import { WithdrawIntentReview } from './reviewing/withdraw-intent/withdraw-intent.use-case.js';
+import { PasskeysController } from './passkeys/register-passkey/passkeys.controller.js';
+import { RegisterPasskey } from './passkeys/register-passkey/register-passkey.use-case.js';
+import { WEBAUTHN_SETTINGS, type WebauthnSettings } from './passkeys/webauthn-settings.js';
+import { StepUpOptionsController } from './reviewing/step-up/step-up-options.controller.js';
+import { RandomStepUpNonces, StepUp, StepUpNonces } from './reviewing/step-up/step-up.js';
 import { LOGGER } from './tokens.js';
 
 export const SERVICE_NAME = 'policy';
@@ -47,6 +52,13 @@ export class AppModule {
     const reload: ReloadSettings = { dir: config.POLICY_DIR, intervalMs: config.POLICY_RELOAD_INTERVAL_MS };
     // Outbox events normally go out right after commit; the relay only picks up what a crash left.
     const timers: TimerSettings = { intervalMs: config.POLICY_TIMER_INTERVAL_MS, outboxGraceMs: 5_000 };
+    const webauthn: WebauthnSettings = {
+      rpId: config.POLICY_WEBAUTHN_RP_ID,
+      rpName: 'Countersign',
+      origins: config.POLICY_WEBAUTHN_ORIGINS.map((o) => new URL(o).origin),
+      challengeTtlSeconds: 300,
+      stepUpMaxAgeSeconds: config.POLICY_STEP_UP_MAX_AGE_SECONDS,
+    };
     return {
       module: AppModule,
       imports: [
@@ -54,7 +66,7 @@ export class AppModule {
         // One batch transaction at a time plus readiness probes: a few connections are plenty.
         PgPoolModule.forRoot(config.DATABASE_URL, { max: 4 }),
       ],
-      controllers: [HealthController, IntentSubmittedHandler, VoteCastHandler, IntentWithdrawnHandler, ExplainIntentController, VotesController, ListReviewsController, GetReviewController],
+      controllers: [HealthController, IntentSubmittedHandler, VoteCastHandler, IntentWithdrawnHandler, ExplainIntentController, VotesController, ListReviewsController, GetReviewController, PasskeysController, StepUpOptionsController],
       providers: [
         postgresPing(PG_POOL, (pool: pg.Pool) => pool.query('SELECT 1')),
         { provide: LOGGER, useValue: deps.logger },
@@ -62,6 +74,8 @@ export class AppModule {
         { provide: MaskTokens, useValue: deps.maskTokens },
         { provide: RELOAD_SETTINGS, useValue: reload },
         { provide: TIMER_SETTINGS, useValue: timers },
+        { provide: WEBAUTHN_SETTINGS, useValue: webauthn },
+        { provide: StepUpNonces, useClass: RandomStepUpNonces },
         {
           provide: PgOutbox,
           inject: [EventPublisher],
@@ -80,6 +94,8 @@ export class AppModule {
         PolicyReloader,
         ListReviews,
         RecordVote,
+        RegisterPasskey,
+        StepUp,
         RunReviewTimers,
         WithdrawIntentReview,
         ReviewTimerLoop,

@@ -25,6 +25,7 @@ export const EVENT_OWNERS = {
   'intent.expired': ['policy'],
   'policy.activated': ['policy'],
   'policy.rejected': ['policy'],
+  'passkey.registered': ['policy'],
   'review.vote_cast': ['policy', 'notifier'],
   'review.vote_refused': ['policy', 'notifier'],
   'review.notified': ['notifier'],

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineEvent, EventId, type EventDefinition } from './envelope.js';
 import { Intent, Sha256Hex } from './intent.js';
 import {
+  PasskeyRegisteredV1,
   ReviewConcludedV1,
   ReviewEscalatedV1,
   ReviewKind,
@@ -227,6 +228,7 @@ export const ALL_EVENTS = [
   ReviewEscalatedV1,
   ReviewExpiringV1,
   ReviewConcludedV1,
+  PasskeyRegisteredV1,
   IntentApprovedV1,
   IntentRejectedV1,
   IntentExpiredV1,

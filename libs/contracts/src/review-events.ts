@@ -24,6 +24,26 @@ export const Voter = z.object({
 export type Voter = z.infer<typeof Voter>;
 
 const Reason = z.string().trim().min(1).max(2000);
+const Base64Url = z.string().regex(/^[A-Za-z0-9_-]*$/, 'base64url').max(16_384);
+
+/**
+ * A step-up vote's WebAuthn assertion, as the authenticator produced it, so that an auditor can check
+ * offline that this person's passkey (its public key is in `passkey.registered`) signed this exact
+ * vote: `clientDataJSON.challenge` is `stepUpChallenge(reviewId, intentHash, decision, nonce)`
+ * (libs/domain), and `signature` covers `authenticatorData ‖ SHA-256(clientDataJSON)`.
+ */
+export const StepUpAssertion = z.object({
+  credentialId: Base64Url.min(1),
+  authenticatorData: Base64Url.min(1),
+  clientDataJSON: Base64Url.min(1),
+  signature: Base64Url.min(1),
+  userHandle: Base64Url.optional(),
+  /** The random part of the challenge; the rest is the review, its intent hash and the decision. */
+  nonce: Base64Url.min(1),
+  /** When the voter last signed in (the token's `auth_time`); step-up wants it recent. */
+  authTime: z.iso.datetime(),
+});
+export type StepUpAssertion = z.infer<typeof StepUpAssertion>;
 
 /** A person's vote, as a channel (chat, webhook, API, console) received and verified it. */
 export const ReviewVoteCastV1 = defineEvent(
@@ -54,6 +74,8 @@ export const ReviewVoteRecordedV1 = defineEvent(
     voter: Voter,
     channel: VoteChannel,
     breakGlass: z.boolean(),
+    /** Present on a step-up vote: the passkey assertion over this review, intent hash and decision. */
+    stepUp: StepUpAssertion.optional(),
     /** Distinct approvers so far, and how many the review needs. */
     approvals: z.number().int().nonnegative(),
     quorum: z.number().int().positive(),
@@ -70,6 +92,8 @@ export const VoteRefusal = z.enum([
   'REVIEW_EXPIRED',
   'REVIEW_NOT_FOUND',
   'STEP_UP_REQUIRED',
+  'STEP_UP_STALE_LOGIN',
+  'PASSKEY_INVALID',
   'REASON_REQUIRED',
   'BREAK_GLASS_NOT_ALLOWED',
 ]);
@@ -121,5 +145,28 @@ export const ReviewConcludedV1 = defineEvent(
     outcome: z.enum(['approved', 'rejected', 'expired', 'withdrawn']),
     approvers: z.array(z.string()).default([]),
     reason: z.string().max(2000).optional(),
+  }),
+);
+
+/**
+ * A person registered a passkey for step-up votes. Carries the public key (COSE, as WebAuthn gives it)
+ * so that the assertions of later step-up votes can be checked from the audit log alone; nothing secret.
+ */
+export const PasskeyRegisteredV1 = defineEvent(
+  'passkey.registered',
+  1,
+  z.object({
+    owner: z.object({ subject: z.string().min(1).max(256), issuer: z.string().min(1).max(512) }),
+    credentialId: Base64Url.min(1),
+    /** COSE_Key, base64url. */
+    publicKey: Base64Url.min(1),
+    /** COSE algorithm identifier (-7 ES256, -8 EdDSA, -257 RS256). */
+    algorithm: z.number().int(),
+    aaguid: z.string().max(64),
+    userVerified: z.boolean(),
+    deviceType: z.enum(['singleDevice', 'multiDevice']),
+    backedUp: z.boolean(),
+    rpId: z.string().min(1).max(253),
+    origin: z.string().min(1).max(512),
   }),
 );

@@ -33,9 +33,13 @@ export class ConsoleErrorFilter implements ExceptionFilter {
     const res = http.getResponse<PageResponse>();
     const req = http.getRequest<{ originalUrl?: string; method?: string }>();
     if (res.headersSent) return;
-    if (error instanceof ConsoleError && error.code === 'SIGN_IN_REQUIRED') {
-      const back = req.method === 'GET' && req.originalUrl ? `?returnTo=${encodeURIComponent(req.originalUrl)}` : '';
-      res.redirect(303, `/auth/login${back}`);
+    if (error instanceof ConsoleError && (error.code === 'SIGN_IN_REQUIRED' || error.code === 'FRESH_SIGN_IN_REQUIRED')) {
+      const query = new URLSearchParams();
+      if (req.method === 'GET' && req.originalUrl) query.set('returnTo', req.originalUrl);
+      // A step-up page: the IdP must make the person sign in again now (prompt=login).
+      if (error.code === 'FRESH_SIGN_IN_REQUIRED') query.set('fresh', '1');
+      const q = query.toString();
+      res.redirect(303, `/auth/login${q ? `?${q}` : ''}`);
       return;
     }
     let status = 500;

@@ -13,13 +13,13 @@ header a{color:#fff}header form{margin-left:auto}main{padding:1em 1.5em;max-widt
 button{font:inherit;padding:.3em .9em}.actions{display:flex;gap:1em;align-items:flex-start}.actions form{flex:1}`;
 
 /** The page frame: a header with navigation and sign-out (a CSRF-protected POST), no script at all. */
-export function layout(title: string, user: PageUser | null, body: SafeHtml): string {
+export function layout(title: string, user: PageUser | null, body: SafeHtml, opts: { script?: boolean } = {}): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · Countersign</title><link rel="stylesheet" href="/assets/console.css"></head>
+<title>${title} · Countersign</title><link rel="stylesheet" href="/assets/console.css">${opts.script ? html`<script type="module" src="/assets/webauthn.js"></script>` : ''}</head>
 <body><header><strong>Countersign</strong>${
     user
-      ? html`<a href="/">Inbox</a>${user.auditor ? html`<a href="/audit">Audit</a>` : ''}<span class="muted">signed in as <b data-testid="user">${user.name}</b></span>
+      ? html`<a href="/">Inbox</a><a href="/passkeys">Passkeys</a>${user.auditor ? html`<a href="/audit">Audit</a>` : ''}<span class="muted">signed in as <b data-testid="user">${user.name}</b></span>
 <form method="post" action="/auth/logout"><input type="hidden" name="csrf" value="${user.csrf}"><button type="submit">Sign out</button></form>`
       : ''
   }</header>

@@ -7,6 +7,13 @@ interface HeaderTarget {
  * itself, forms only to itself, never framed. Referrer-Policy is same-origin, not no-referrer: with
  * no-referrer Chrome sends `Origin: null` on our own form posts, which the Origin check would refuse.
  */
+/**
+ * The passkey and step-up pages only: the same policy plus `script-src 'self'` for /assets/webauthn.js
+ * (WebAuthn needs JavaScript). Still no inline script, no eval, no other origin.
+ */
+export const WEBAUTHN_PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 export function securityHeaders(_req: unknown, res: HeaderTarget, next: () => void): void {
   res.setHeader(
     'content-security-policy',

@@ -14,7 +14,7 @@ export interface InboxReview {
     reasons: string[];
     tags: string[];
   } | null;
-  votes: Array<{ subject: string; decision: string; channel: string; reason: string | null }>;
+  votes: Array<{ subject: string; decision: string; channel: string; reason: string | null; passkey?: string | null }>;
   secondsLeft: number;
   stepUp: boolean;
   canDecide: boolean;
@@ -37,29 +37,43 @@ function timeLeft(seconds: number): string {
 
 function decision(r: InboxReview, csrf: string): SafeHtml {
   if (!r.canDecide) return html`<p class="why" data-testid="why-not">${WHY[r.whyNot?.code ?? ''] ?? r.whyNot?.reason ?? ''} <span class="muted">(${r.whyNot?.code ?? ''})</span></p>`;
-  if (r.stepUp) return html`<p class="why" data-testid="why-not">This rule needs a step-up approval (fresh sign-in and a passkey), which this console does not offer yet.</p>`;
+  if (r.stepUp) {
+    return html`<p class="why" data-testid="step-up-note">This rule needs a step-up vote: you sign in again, then confirm with your passkey, which signs this exact request.</p>
+<p class="actions"><a href="/reviews/${r.id}/step-up?decision=approve" data-testid="approve-passkey">Approve with passkey</a> <a href="/reviews/${r.id}/step-up?decision=reject" data-testid="reject-passkey">Reject with passkey</a></p>`;
+  }
   return html`<div class="actions">
 <form method="post" action="/reviews/${r.id}/vote"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="decision" value="approve"><button type="submit" data-testid="approve">Approve</button></form>
 <form method="post" action="/reviews/${r.id}/vote"><input type="hidden" name="csrf" value="${csrf}"><input type="hidden" name="decision" value="reject">
 <label>Reason for rejecting (required)<textarea name="reason" required maxlength="2000" data-testid="reject-reason"></textarea></label><button type="submit" data-testid="reject">Reject</button></form></div>`;
 }
 
-function card(r: InboxReview, csrf: string): SafeHtml {
+/** What a reviewer must see before deciding: action, resource, requester, masked arguments, risk, votes, time. */
+export function reviewDetails(r: InboxReview): SafeHtml {
   const intent = r.view?.intent;
   const approvals = r.votes.filter((v) => v.decision === 'approve').length;
-  return html`<section class="card" data-testid="review" data-review-id="${r.id}">
+  return html`
 <h2>${intent ? html`<code>${intent.action}</code> on <code>${intent.resource.kind}:${intent.resource.env}/${intent.resource.id}</code>` : 'review'}${r.kind === 'post_hoc' ? ' (post-hoc review of a break-glass approval)' : ''}</h2>
 <table>
 <tr><th>requested by</th><td>${r.requester.subject} (${r.requester.kind})${r.requester.owner ? html`, on behalf of <b>${r.requester.owner}</b>` : ''}</td></tr>
 <tr><th>justification</th><td>${intent?.justification ?? ''}</td></tr>
 <tr><th>arguments (masked)</th><td><pre>${JSON.stringify(intent?.args ?? {}, null, 2)}</pre></td></tr>
 <tr><th>risk</th><td>${r.view?.tags.length ? html`tags ${r.view.tags.join(', ')}; ` : ''}rules ${r.view?.ruleIds.join(', ') ?? ''}<br>${(r.view?.reasons ?? []).map((x) => html`${x}<br>`)}</td></tr>
-<tr><th>votes</th><td data-testid="votes">${approvals} of ${r.requirement.quorum} approvals (groups ${r.requirement.approverGroups.join(', ')})${r.votes.map((v) => html`<br>${v.subject}: ${v.decision} via ${v.channel}${v.reason ? html` — ${v.reason}` : ''}`)}</td></tr>
+<tr><th>votes</th><td data-testid="votes">${approvals} of ${r.requirement.quorum} approvals (groups ${r.requirement.approverGroups.join(', ')})${r.votes.map((v) => html`<br>${v.subject}: ${v.decision} via ${v.channel}${v.passkey ? ' with a passkey' : ''}${v.reason ? html` — ${v.reason}` : ''}`)}</td></tr>
 <tr><th>time left</th><td>${timeLeft(r.secondsLeft)}</td></tr>
 <tr><th>intent</th><td>${r.intentIds.map((id) => html`<a href="/intents/${id}">${id}</a> `)}</td></tr>
-</table>
+</table>`;
+}
+
+function card(r: InboxReview, csrf: string): SafeHtml {
+  return html`<section class="card" data-testid="review" data-review-id="${r.id}">
+${reviewDetails(r)}
 ${decision(r, csrf)}
 </section>`;
+}
+
+/** One review (the page chat messages of step-up reviews link to). */
+export function reviewPage(r: InboxReview, csrf: string): SafeHtml {
+  return html`<h1>Review</h1>${card(r, csrf)}<p><a href="/">Back to the inbox</a></p>`;
 }
 
 export function inboxPage(p: { reviews: InboxReview[]; csrf: string; flash?: { kind: 'ok' | 'bad'; text: string } | undefined }): SafeHtml {

@@ -19,6 +19,8 @@ export interface Session {
   expiresAt: Date;
   /** When the user last signed in at the IdP (for step-up freshness). */
   authTime: Date;
+  /** Signed in with prompt=login for a step-up page (a password typed just now, not an IdP session reused). */
+  fresh: boolean;
   /** One message for the next page (post/redirect/get). */
   flash?: { kind: 'ok' | 'bad'; text: string };
 }
@@ -30,12 +32,16 @@ export interface LoginState {
   nonce: string;
   codeVerifier: string;
   returnTo: string;
+  /** A step-up sign-in: the IdP is asked to make the person sign in again (prompt=login, max_age). */
+  fresh: boolean;
   expiresAt: Date;
 }
 
 export const SESSION_SETTINGS = Symbol('SESSION_SETTINGS');
 export interface SessionSettings {
   ttlSeconds: number;
+  /** Step-up pages want a fresh (prompt=login) sign-in at most this old. */
+  stepUpMaxAgeSeconds: number;
 }
 
 const LOGIN_TTL_MS = 10 * 60_000;
@@ -55,6 +61,11 @@ export class SessionStore {
     @Inject(SESSION_SETTINGS) private readonly settings: SessionSettings,
   ) {}
 
+  /** A session fit for a step-up page: signed in with prompt=login, recently. */
+  isFresh(session: Session): boolean {
+    return session.fresh && this.clock.now().getTime() - session.authTime.getTime() <= this.settings.stepUpMaxAgeSeconds * 1000;
+  }
+
   startLogin(p: Omit<LoginState, 'id' | 'expiresAt'>): LoginState {
     this.sweep();
     const login: LoginState = { ...p, id: newId(), expiresAt: new Date(this.clock.now().getTime() + LOGIN_TTL_MS) };
@@ -70,7 +81,7 @@ export class SessionStore {
     return login && login.expiresAt > this.clock.now() ? login : undefined;
   }
 
-  create(p: { user: ConsoleUser; accessToken: string; tokenExpiresAt: Date; authTime: Date }): Session {
+  create(p: { user: ConsoleUser; accessToken: string; tokenExpiresAt: Date; authTime: Date; fresh: boolean }): Session {
     this.sweep();
     const ttlEnd = this.clock.now().getTime() + this.settings.ttlSeconds * 1000;
     const session: Session = {
@@ -81,6 +92,7 @@ export class SessionStore {
       // The session ends with the token: the console never holds a credential it cannot use.
       expiresAt: new Date(Math.min(ttlEnd, p.tokenExpiresAt.getTime())),
       authTime: p.authTime,
+      fresh: p.fresh,
     };
     this.sessions.set(session.id, session);
     return session;

@@ -48,6 +48,16 @@ export class WebSessions {
     return session;
   }
 
+  /**
+   * A step-up page: the session must come from a sign-in made for it (prompt=login) within the
+   * step-up window; otherwise the browser is sent to sign in again and comes back here.
+   */
+  requireFresh(req: WebRequest): Session {
+    const session = this.require(req);
+    if (!this.store.isFresh(session)) throw new ConsoleError('FRESH_SIGN_IN_REQUIRED', 401, 'sign in again to confirm it is you');
+    return session;
+  }
+
   pageUser(session: Session): PageUser {
     return { name: session.user.name, csrf: session.csrf, auditor: session.user.groups.includes('auditors') || session.user.scopes.includes('audit:read') };
   }

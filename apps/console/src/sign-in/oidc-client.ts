@@ -11,6 +11,8 @@ export interface OidcSettings {
   scopes: string;
   redirectUri: string;
   allowHttp: boolean;
+  /** How recent a step-up sign-in must be (max_age, checked against the ID token's auth_time). */
+  stepUpMaxAgeSeconds: number;
 }
 
 export interface SignedIn {
@@ -50,7 +52,8 @@ export class OidcClient {
     }
   }
 
-  async authorizationUrl(p: { state: string; nonce: string; codeVerifier: string; prompt?: string }): Promise<URL> {
+  /** `fresh`: the person must sign in again now (prompt=login, max_age), for step-up pages. */
+  async authorizationUrl(p: { state: string; nonce: string; codeVerifier: string; fresh: boolean }): Promise<URL> {
     const config = await this.configuration();
     return oidc.buildAuthorizationUrl(config, {
       redirect_uri: this.settings.redirectUri,
@@ -59,16 +62,16 @@ export class OidcClient {
       nonce: p.nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(p.codeVerifier),
       code_challenge_method: 'S256',
-      ...(p.prompt ? { prompt: p.prompt } : {}),
+      ...(p.fresh ? { prompt: 'login', max_age: String(this.settings.stepUpMaxAgeSeconds) } : {}),
     });
   }
 
   /** Exchanges the code (checking state, nonce, PKCE and the ID token) for the user's tokens. */
-  async finish(callbackUrl: URL, p: { state: string; nonce: string; codeVerifier: string }): Promise<SignedIn> {
+  async finish(callbackUrl: URL, p: { state: string; nonce: string; codeVerifier: string; fresh: boolean }): Promise<SignedIn> {
     const config = await this.configuration();
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
-      tokens = await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: p.codeVerifier, expectedState: p.state, expectedNonce: p.nonce, idTokenExpected: true });
+      tokens = await oidc.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: p.codeVerifier, expectedState: p.state, expectedNonce: p.nonce, idTokenExpected: true, ...(p.fresh ? { maxAge: this.settings.stepUpMaxAgeSeconds } : {}) });
     } catch (error) {
       const detail = error instanceof oidc.AuthorizationResponseError ? `${error.error}: ${error.error_description ?? ''}` : 'the answer could not be verified';
       throw new ConsoleError('SIGN_IN_FAILED', 400, `Sign-in failed (${detail}). Start again.`);

@@ -31,8 +31,14 @@ export class SignInController {
   }
 
   @Get('auth/login')
-  async login(@Query('returnTo') returnTo: unknown, @Res() res: WebResponse): Promise<void> {
-    const login = this.store.startLogin({ state: oidc.randomState(), nonce: oidc.randomNonce(), codeVerifier: oidc.randomPKCECodeVerifier(), returnTo: safeReturn(returnTo) });
+  async login(@Query('returnTo') returnTo: unknown, @Query('fresh') fresh: unknown, @Res() res: WebResponse): Promise<void> {
+    const login = this.store.startLogin({
+      state: oidc.randomState(),
+      nonce: oidc.randomNonce(),
+      codeVerifier: oidc.randomPKCECodeVerifier(),
+      returnTo: safeReturn(returnTo),
+      fresh: fresh === '1',
+    });
     const url = await this.oidc.authorizationUrl(login);
     // Lax, not Strict: the IdP's redirect back is a cross-site navigation, and this cookie must come with it.
     res.setHeader('set-cookie', cookie(LOGIN_COOKIE, login.id, { secure: this.secure, sameSite: 'Lax', maxAgeSeconds: 600, path: '/auth' }));
@@ -44,11 +50,14 @@ export class SignInController {
     const login = this.store.takeLogin(readCookies(req.headers['cookie'] as string | undefined).get(LOGIN_COOKIE));
     if (!login) throw new ConsoleError('SIGN_IN_EXPIRED', 400, 'This sign-in has expired or was already used. Start again.');
     const signedIn = await this.oidc.finish(new URL(req.originalUrl, this.origin), login);
+    // A new sign-in replaces this browser's old session rather than leaving it alive beside it.
+    this.store.end(readCookies(req.headers['cookie'] as string | undefined).get(SESSION_COOKIE));
     const session = this.store.create({
       user: { subject: signedIn.subject, name: signedIn.name, groups: signedIn.groups, scopes: signedIn.scopes },
       accessToken: signedIn.accessToken,
       tokenExpiresAt: signedIn.expiresAt,
       authTime: signedIn.authTime,
+      fresh: login.fresh,
     });
     const maxAge = Math.max(1, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000));
     res.setHeader('set-cookie', [

@@ -14,7 +14,9 @@ function summary(e: AuditEvent): string {
   const d = e.payload.data ?? {};
   const pick = (k: string) => (d[k] === undefined ? [] : [`${k}: ${typeof d[k] === 'object' ? JSON.stringify(d[k]) : String(d[k])}`]);
   const voter = typeof d['voter'] === 'object' && d['voter'] !== null ? [`voter: ${(d['voter'] as { subject?: string }).subject ?? ''}`] : [];
-  return [...pick('decision'), ...pick('code'), ...voter, ...pick('channel'), ...pick('reason'), ...pick('reviewId'), ...pick('ruleIds'), ...pick('state')].join('; ');
+  // A step-up vote: the passkey that signed this intent hash and decision (the full assertion is in the event).
+  const stepUp = typeof d['stepUp'] === 'object' && d['stepUp'] !== null ? [`signed with passkey ${(d['stepUp'] as { credentialId?: string }).credentialId ?? ''}`] : [];
+  return [...pick('decision'), ...pick('code'), ...voter, ...pick('channel'), ...stepUp, ...pick('reason'), ...pick('reviewId'), ...pick('ruleIds'), ...pick('state')].join('; ');
 }
 
 /** Trace ids travel in NATS headers; an event shows one only if its payload carries it. */

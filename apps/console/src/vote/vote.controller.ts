@@ -2,6 +2,7 @@ import { Body, Controller, Inject, Param, Post, Req, Res } from '@nestjs/common'
 import { z } from 'zod';
 import { CountersignApi } from '../api/countersign-api.js';
 import { ConsoleError } from '../http/console-error.js';
+import type { Session } from '../session/session-store.js';
 import { WebSessions, type WebRequest } from '../session/web-sessions.js';
 
 const VoteForm = z.object({ decision: z.enum(['approve', 'reject']), reason: z.string().trim().max(2000).optional() });
@@ -38,12 +39,17 @@ export class VoteController {
       return;
     }
     const { decision, reason } = form.data;
-    const answer = await this.api.post<VoteAnswer>('policy', `/v1/reviews/${reviewId.data}/votes`, session.accessToken, { decision, ...(reason ? { reason } : {}) });
-    session.flash = answer.ok
-      ? { kind: 'ok', text: outcomeText(decision, answer.body) }
-      : { kind: 'bad', text: `Your vote was not counted: ${answer.message} (${answer.code}).` };
+    await castVote(this.api, session, reviewId.data, { decision, ...(reason ? { reason } : {}) });
     res.redirect(303, '/');
   }
+}
+
+/** Sends a vote to policy with the user's token and leaves the outcome, in words, for the next page. */
+export async function castVote(api: CountersignApi, session: Session, reviewId: string, vote: { decision: 'approve' | 'reject'; reason?: string; assertion?: unknown }): Promise<void> {
+  const answer = await api.post<VoteAnswer>('policy', `/v1/reviews/${reviewId}/votes`, session.accessToken, vote);
+  session.flash = answer.ok
+    ? { kind: 'ok', text: outcomeText(vote.decision, answer.body) }
+    : { kind: 'bad', text: `Your vote was not counted: ${answer.message} (${answer.code}).` };
 }
 
 function outcomeText(decision: 'approve' | 'reject', v: VoteAnswer): string {

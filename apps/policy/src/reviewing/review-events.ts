@@ -46,6 +46,7 @@ export class ReviewEvents {
         voter: vote.voter,
         channel: vote.channel,
         breakGlass: vote.breakGlass,
+        ...(vote.stepUp ? { stepUp: vote.stepUp } : {}),
         approvals,
         quorum: review.snapshot.requirement.quorum,
       },

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { GrantTerms, Requester, ReviewKind, ReviewRequirement, VoteChannel, VoteDecision, Voter } from '@countersign/contracts';
+import type { GrantTerms, Requester, ReviewKind, ReviewRequirement, StepUpAssertion, VoteChannel, VoteDecision, Voter } from '@countersign/contracts';
 import type { CountedVote, ReviewSnapshot, ReviewState } from '@countersign/domain';
 import type { ReviewerView } from '../classification/classify-intent/plan-classifications.js';
 
@@ -40,8 +40,16 @@ const SELECT_REVIEW = `SELECT r.id, r.intent_id, r.state, r.requirement, r.expir
 
 async function withVotes(client: pg.PoolClient, rows: ReviewRow[]): Promise<LockedReview[]> {
   if (rows.length === 0) return [];
-  const { rows: votes } = await client.query<{ review_id: string; voter: Voter; decision: VoteDecision; channel: VoteChannel; break_glass: boolean; reason: string | null }>(
-    'SELECT review_id, voter, decision, channel, break_glass, reason FROM policy.votes WHERE review_id = ANY($1::uuid[]) ORDER BY created_at, id',
+  const { rows: votes } = await client.query<{
+    review_id: string;
+    voter: Voter;
+    decision: VoteDecision;
+    channel: VoteChannel;
+    break_glass: boolean;
+    reason: string | null;
+    step_up: StepUpAssertion | null;
+  }>(
+    'SELECT review_id, voter, decision, channel, break_glass, reason, step_up FROM policy.votes WHERE review_id = ANY($1::uuid[]) ORDER BY created_at, id',
     [rows.map((r) => r.id)],
   );
   return rows.map((row) => {
@@ -49,7 +57,14 @@ async function withVotes(client: pg.PoolClient, rows: ReviewRow[]): Promise<Lock
     if (!row.requester || !row.grant_terms) throw new Error(`review ${row.id} lacks its requester or grant terms`);
     const counted: CountedVote[] = votes
       .filter((v) => v.review_id === row.id)
-      .map((v) => ({ voter: v.voter, decision: v.decision, channel: v.channel, breakGlass: v.break_glass, ...(v.reason ? { reason: v.reason } : {}) }));
+      .map((v) => ({
+        voter: v.voter,
+        decision: v.decision,
+        channel: v.channel,
+        breakGlass: v.break_glass,
+        ...(v.reason ? { reason: v.reason } : {}),
+        ...(v.step_up ? { stepUp: v.step_up } : {}),
+      }));
     return {
       intentId: row.intent_id,
       intentIds: row.intent_ids ?? [row.intent_id],
@@ -146,9 +161,9 @@ export const reviewStore = {
 
   async insertVote(client: pg.PoolClient, id: string, reviewId: string, vote: CountedVote): Promise<void> {
     await client.query(
-      `INSERT INTO policy.votes (id, review_id, voter_subject, voter_issuer, voter, decision, channel, break_glass, reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [id, reviewId, vote.voter.subject, vote.voter.issuer, JSON.stringify(vote.voter), vote.decision, vote.channel, vote.breakGlass, vote.reason ?? null],
+      `INSERT INTO policy.votes (id, review_id, voter_subject, voter_issuer, voter, decision, channel, break_glass, reason, step_up)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [id, reviewId, vote.voter.subject, vote.voter.issuer, JSON.stringify(vote.voter), vote.decision, vote.channel, vote.breakGlass, vote.reason ?? null, vote.stepUp ? JSON.stringify(vote.stepUp) : null],
     );
   },
 

@@ -1,1 +1,2 @@
 export * from './review.js';
+export * from './step-up.js';

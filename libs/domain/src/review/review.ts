@@ -5,7 +5,9 @@ import type {
   VoteDecision,
   Voter,
   VoteRefusal,
+  StepUpAssertion,
 } from '@countersign/contracts';
+import type { StepUpCheck } from './step-up.js';
 
 /** withdrawn: the requester withdrew every intent the review was open for. */
 export type ReviewState = 'pending' | 'approved' | 'rejected' | 'expired' | 'withdrawn';
@@ -16,6 +18,8 @@ export interface CountedVote {
   channel: VoteChannel;
   breakGlass: boolean;
   reason?: string;
+  /** The passkey assertion of a step-up vote. */
+  stepUp?: StepUpAssertion;
 }
 
 /** What a decision about a review needs to know; loaded under a row lock, so votes never race. */
@@ -39,7 +43,8 @@ export interface VoteRequest {
   voter: Voter;
   channel: VoteChannel;
   breakGlass: boolean;
-  stepUp: boolean;
+  /** The service's verification of a passkey assertion sent with the vote (none from chat). */
+  stepUp: StepUpCheck;
 }
 
 export type VoteResult =
@@ -103,9 +108,6 @@ export function decideVote(review: ReviewSnapshot, vote: VoteRequest, now: Date)
   if (review.requester.owner !== undefined && vote.voter.subject === review.requester.owner) {
     return refuse('OWNER_APPROVAL', `${vote.voter.subject} owns the requesting ${review.requester.kind} and cannot approve its intents`);
   }
-  if (review.requirement.stepUp && !vote.stepUp) {
-    return refuse('STEP_UP_REQUIRED', 'this review needs a vote from the console with a fresh sign-in');
-  }
   const eligible = eligibleGroups(review);
   if (!vote.voter.groups.some((g) => eligible.has(g))) {
     return refuse('NOT_APPROVER', `only members of ${[...eligible].sort().join(', ')} may vote`);
@@ -113,10 +115,17 @@ export function decideVote(review: ReviewSnapshot, vote: VoteRequest, now: Date)
   if (review.votes.some((v) => v.voter.subject === vote.voter.subject && v.voter.issuer === vote.voter.issuer)) {
     return refuse('ALREADY_VOTED', 'this person has already voted on this review');
   }
+  if (vote.decision === 'reject' && !vote.reason) return refuse('REASON_REQUIRED', 'a rejection needs a reason');
+  // Checked last, so that a STEP_UP_REQUIRED refusal means "everything else would count" (the inbox relies on it).
+  // A failed proof is refused even where none is needed: a bad signature is never quietly ignored.
+  if (vote.stepUp.kind === 'failed') return refuse(vote.stepUp.code, vote.stepUp.reason);
+  if (review.requirement.stepUp && vote.stepUp.kind !== 'verified') {
+    return refuse('STEP_UP_REQUIRED', 'this review needs a vote from the console with a fresh sign-in and a passkey');
+  }
+  const proof = vote.stepUp.kind === 'verified' ? { stepUp: vote.stepUp.assertion } : {};
   const approvers = review.votes.filter((v) => v.decision === 'approve').map((v) => v.voter);
   if (vote.decision === 'reject') {
-    if (!vote.reason) return refuse('REASON_REQUIRED', 'a rejection needs a reason');
-    const counted: CountedVote = { voter: vote.voter, decision: 'reject', channel: vote.channel, breakGlass: false, reason: vote.reason };
+    const counted: CountedVote = { voter: vote.voter, decision: 'reject', channel: vote.channel, breakGlass: false, reason: vote.reason!, ...proof };
     // One reject ends the review: a single informed "no" outweighs any number of approvals.
     return { kind: 'recorded', vote: counted, approvals: approvers.length, outcome: 'rejected' };
   }
@@ -126,6 +135,7 @@ export function decideVote(review: ReviewSnapshot, vote: VoteRequest, now: Date)
     channel: vote.channel,
     breakGlass: false,
     ...(vote.reason ? { reason: vote.reason } : {}),
+    ...proof,
   };
   const all = [...approvers, vote.voter];
   return { kind: 'recorded', vote: counted, approvals: all.length, ...(quorumReached(review.requirement, all) ? { outcome: 'approved' as const } : {}) };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReviewRequirement, Voter } from '@countersign/contracts';
 import { decideVote, dueTimers, nextTimerAt, quorumReached, type ReviewSnapshot, type VoteRequest } from './review.js';
+import { NO_STEP_UP, type StepUpCheck } from './step-up.js';
 
 const opened = new Date('2026-03-02T10:00:00Z');
 const at = (minutes: number) => new Date(opened.getTime() + minutes * 60_000);
@@ -38,7 +39,7 @@ const approve = (voter: Voter, over: Partial<VoteRequest> = {}): VoteRequest => 
   voter,
   channel: 'api',
   breakGlass: false,
-  stepUp: false,
+  stepUp: NO_STEP_UP,
   ...over,
 });
 
@@ -103,10 +104,38 @@ describe('votes', () => {
     expect(decideVote(given({ state: 'expired' }), approve(bob), at(1))).toMatchObject({ code: 'REVIEW_EXPIRED' });
   });
 
-  it('a step-up review refuses a vote without step-up and counts one with it', () => {
-    const review = given({ requirement: requirement({ stepUp: true }) });
-    expect(decideVote(review, approve(bob, { channel: 'slack' }), at(5))).toMatchObject({ code: 'STEP_UP_REQUIRED' });
-    expect(decideVote(review, approve(bob, { channel: 'console', stepUp: true }), at(5))).toMatchObject({ outcome: 'approved' });
+  describe('step-up', () => {
+    const assertion = { credentialId: 'cred', authenticatorData: 'ad', clientDataJSON: 'cd', signature: 'sig', nonce: 'n', authTime: '2026-03-02T10:04:00.000Z' };
+    const verified: StepUpCheck = { kind: 'verified', assertion };
+    const stepUpReview = () => given({ requirement: requirement({ stepUp: true }) });
+
+    it('given a step-up rule, when a chat vote arrives without a passkey proof, then STEP_UP_REQUIRED', () => {
+      expect(decideVote(stepUpReview(), approve(bob, { channel: 'slack' }), at(5))).toMatchObject({ code: 'STEP_UP_REQUIRED' });
+    });
+
+    it('given a step-up rule, when the vote carries a verified assertion, then it counts and the counted vote keeps the assertion', () => {
+      const result = decideVote(stepUpReview(), approve(bob, { stepUp: verified }), at(5));
+      expect(result).toMatchObject({ kind: 'recorded', outcome: 'approved', vote: { stepUp: assertion } });
+    });
+
+    it('given a failed check (stale sign-in, bad passkey), then its own code, even where the rule needs no step-up', () => {
+      const stale: StepUpCheck = { kind: 'failed', code: 'STEP_UP_STALE_LOGIN', reason: 'signed in 20 min ago' };
+      const invalid: StepUpCheck = { kind: 'failed', code: 'PASSKEY_INVALID', reason: 'signature does not verify' };
+      expect(decideVote(stepUpReview(), approve(bob, { stepUp: stale }), at(5))).toMatchObject({ code: 'STEP_UP_STALE_LOGIN' });
+      expect(decideVote(stepUpReview(), approve(bob, { stepUp: invalid }), at(5))).toMatchObject({ code: 'PASSKEY_INVALID' });
+      expect(decideVote(given(), approve(bob, { stepUp: invalid }), at(5))).toMatchObject({ code: 'PASSKEY_INVALID' });
+    });
+
+    it('given a step-up rule, then the other refusals come first: STEP_UP_REQUIRED means everything else would count', () => {
+      expect(decideVote(stepUpReview(), approve(mallory), at(5))).toMatchObject({ code: 'NOT_APPROVER' });
+      expect(decideVote(stepUpReview(), approve(person('ci-deployer', ['security'])), at(5))).toMatchObject({ code: 'SELF_APPROVAL' });
+      expect(decideVote(stepUpReview(), { ...approve(bob), decision: 'reject' }, at(5))).toMatchObject({ code: 'REASON_REQUIRED' });
+    });
+
+    it('a step-up rejection with a reason and a verified assertion ends the review', () => {
+      const result = decideVote(stepUpReview(), { ...approve(bob, { stepUp: verified }), decision: 'reject', reason: 'not now' }, at(5));
+      expect(result).toMatchObject({ kind: 'recorded', outcome: 'rejected', vote: { decision: 'reject', stepUp: assertion } });
+    });
   });
 
   it('break-glass: the requester approves alone with a reason, only where the rule allows it', () => {

@@ -19,6 +19,8 @@ export interface MintOptions {
   /** Backdates the token (tests of expiry). */
   issuedAt?: Date;
   issuer?: string;
+  /** When the person last signed in (`auth_time`): step-up votes need a recent one. */
+  authTime?: Date;
 }
 
 export class DevIssuer {
@@ -85,6 +87,7 @@ export class DevIssuer {
       scope: identity.scopes.join(' '),
     };
     if (identity.owner !== undefined) claims['owner'] = identity.owner;
+    if (opts.authTime) claims['auth_time'] = Math.floor(opts.authTime.getTime() / 1000);
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'EdDSA', kid: this.kid, typ: 'JWT' })
       .setIssuer(opts.issuer ?? DEV_ISSUER)

@@ -9,6 +9,8 @@ export interface VerifiedIdentity {
   scopes: string[];
   tokenId?: string;
   expiresAt: Date;
+  /** When the person last signed in at the IdP (`auth_time`), when the token says. */
+  authTime?: Date;
 }
 
 /** Claims we read; anything else in the token is ignored. */
@@ -21,6 +23,7 @@ const Claims = z.object({
   countersign_kind: ActorKind.optional(),
   owner: z.string().min(1).max(256).optional(),
   scope: z.string().max(4096).optional(),
+  auth_time: z.number().optional(),
 });
 
 /** The token's own owner claim, else the issuer's `ownerClaim` (a string claim such as GitHub's `actor`). */
@@ -50,6 +53,7 @@ export function identityFromClaims(payload: JWTPayload, defaults?: IssuerDefault
     scopes: c.scope !== undefined ? c.scope.split(' ').filter(Boolean) : [...(defaults?.scopes ?? [])],
     ...(c.jti !== undefined ? { tokenId: c.jti } : {}),
     expiresAt: new Date(c.exp * 1000),
+    ...(c.auth_time !== undefined ? { authTime: new Date(c.auth_time * 1000) } : {}),
   };
 }
 

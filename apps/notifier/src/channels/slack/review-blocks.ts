@@ -1,9 +1,12 @@
 import type { KnownBlock } from '@slack/types';
+import { consoleReviewLink, STEP_UP_NOTE } from '../console-link.js';
 import { noticeText, outcomeLead, type ChannelNotice, type ChannelOutcome, type ChannelReview } from '../review-channel.js';
 
 export const APPROVE_ACTION = 'countersign_approve';
 export const REJECT_ACTION = 'countersign_reject';
 export const VOTE_BLOCK = 'countersign_vote';
+/** A link button; Slack still posts an interaction for it, which the handler ignores (not a vote). */
+export const OPEN_CONSOLE_ACTION = 'countersign_open_console';
 
 export interface SlackMessage {
   /** Notification and screen-reader fallback; Slack shows blocks when present. */
@@ -89,24 +92,41 @@ function progressBlock(r: ChannelReview): KnownBlock[] {
   return [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(text, FIELD_MAX) }] }];
 }
 
-/** The review as posted: context, votes so far, and the Approve / Reject buttons. */
-export function reviewMessage(r: ChannelReview): SlackMessage {
+function voteBlocks(r: ChannelReview, consoleUrl: string): KnownBlock[] {
+  const link = consoleReviewLink(r, consoleUrl);
+  if (link) {
+    return [
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `:closed_lock_with_key: ${STEP_UP_NOTE}` }] },
+      {
+        type: 'actions',
+        block_id: VOTE_BLOCK,
+        elements: [{ type: 'button', action_id: OPEN_CONSOLE_ACTION, style: 'primary', text: { type: 'plain_text', text: 'Review in the console' }, url: link }],
+      },
+    ];
+  }
   if (!r.nonce) throw new Error(`review ${r.reviewId} has no nonce: a Slack delivery always gets one`);
   const value = buttonValue(r.reviewId, r.nonce);
+  return [
+    {
+      type: 'actions',
+      block_id: VOTE_BLOCK,
+      elements: [
+        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value },
+        { type: 'button', action_id: REJECT_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value },
+      ],
+    },
+  ];
+}
+
+/** The review as posted: context, votes so far, and the Approve / Reject buttons (a console link for step-up). */
+export function reviewMessage(r: ChannelReview, consoleUrl: string): SlackMessage {
   return {
     text: `Review requested: ${summary(r)}`,
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: clip(`Review requested: ${r.review.intent.action}`, HEADER_MAX) } },
       ...contextBlocks(r),
       ...progressBlock(r),
-      {
-        type: 'actions',
-        block_id: VOTE_BLOCK,
-        elements: [
-          { type: 'button', action_id: APPROVE_ACTION, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value },
-          { type: 'button', action_id: REJECT_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value },
-        ],
-      },
+      ...voteBlocks(r, consoleUrl),
     ],
   };
 }

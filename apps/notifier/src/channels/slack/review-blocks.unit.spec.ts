@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelReview } from '../review-channel.js';
-import { APPROVE_ACTION, escapeMrkdwn, outcomeMessage, REJECT_ACTION, reviewMessage } from './review-blocks.js';
+import { APPROVE_ACTION, escapeMrkdwn, OPEN_CONSOLE_ACTION, outcomeMessage, REJECT_ACTION, reviewMessage } from './review-blocks.js';
+
+const CONSOLE = 'https://console.example.com';
 
 const reviewId = '0190f5a0-1111-7000-8000-000000000001';
 const nonce = 'Zm9vYmFyYmF6cXV4cXV1eA';
@@ -43,7 +45,7 @@ type Block = { type: string; block_id?: string; elements?: Array<Record<string, 
 
 describe('Slack review message (Block Kit)', () => {
   it('shows action, resource, requester, justification, masked arguments, masked paths and the reasons', () => {
-    const msg = reviewMessage(review());
+    const msg = reviewMessage(review(), CONSOLE);
     const json = JSON.stringify(msg.blocks);
     for (const shown of ['db.export', 'db/customers', 'prod', 'ci-deployer', 'owner', 'alice', 'churn report', token, 'csv', 'args.query', 'path:args.query', 'exports from prod need two approvers', 'prod-export-needs-review', 'security', 'platform']) {
       expect(json).toContain(shown);
@@ -54,7 +56,7 @@ describe('Slack review message (Block Kit)', () => {
 
   it('shows a masked argument as its token only: the value behind it never reaches notifier', () => {
     const raw = 'select email from customers';
-    const blocks = reviewMessage(review()).blocks as Array<{ text?: { text: string } }>;
+    const blocks = reviewMessage(review(), CONSOLE).blocks as Array<{ text?: { text: string } }>;
     const args = blocks.find((b) => b.text?.text.startsWith('*Arguments*'))?.text?.text ?? '';
     expect(args).toContain(`"query": "${token}"`);
     expect(JSON.stringify(blocks)).not.toContain(raw);
@@ -62,7 +64,7 @@ describe('Slack review message (Block Kit)', () => {
   });
 
   it('carries only `<reviewId>.<nonce>` in the Approve and Reject buttons', () => {
-    const actions = reviewMessage(review()).blocks.filter((b) => b.type === 'actions');
+    const actions = reviewMessage(review(), CONSOLE).blocks.filter((b) => b.type === 'actions');
     expect(actions).toHaveLength(1);
     const buttons = (JSON.parse(JSON.stringify(actions[0])) as Block).elements ?? [];
     expect(buttons.map((b) => [b['action_id'], b['value']])).toEqual([
@@ -73,7 +75,7 @@ describe('Slack review message (Block Kit)', () => {
   });
 
   it('escapes mrkdwn control characters so a justification cannot mention or link anyone', () => {
-    const json = JSON.stringify(reviewMessage(review()).blocks);
+    const json = JSON.stringify(reviewMessage(review(), CONSOLE).blocks);
     expect(json).toContain('&lt;@U0EVIL&gt; &amp; more');
     expect(json).not.toContain('<@U0EVIL>');
     expect(escapeMrkdwn('<!channel> a&b')).toBe('&lt;!channel&gt; a&amp;b');
@@ -83,20 +85,20 @@ describe('Slack review message (Block Kit)', () => {
     const long = review();
     long.review.intent.justification = 'x'.repeat(2000);
     long.review.intent.args = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`a${i}`, 'y'.repeat(200)]));
-    for (const b of reviewMessage(long).blocks) {
+    for (const b of reviewMessage(long, CONSOLE).blocks) {
       const text = (b as { text?: { text: string } }).text?.text ?? '';
       expect(text.length).toBeLessThanOrEqual(3000);
     }
   });
 
   it('shows the votes so far and keeps the buttons while the review is open', () => {
-    const msg = reviewMessage(review({ votes: [{ decision: 'approve', subject: 'bob' }], approvals: 1, quorum: 2 }));
+    const msg = reviewMessage(review({ votes: [{ decision: 'approve', subject: 'bob' }], approvals: 1, quorum: 2 }), CONSOLE);
     expect(JSON.stringify(msg.blocks)).toContain('Approvals so far: 1 of 2 (`bob`)');
     expect(msg.blocks.some((b) => b.type === 'actions')).toBe(true);
   });
 
   it('refuses to render buttons without a nonce', () => {
-    expect(() => reviewMessage(review({ nonce: null }))).toThrow(/nonce/);
+    expect(() => reviewMessage(review({ nonce: null }), CONSOLE)).toThrow(/nonce/);
   });
 });
 
@@ -126,5 +128,17 @@ describe('Slack outcome message', () => {
     expect(JSON.stringify(withdrawn.blocks)).toContain('*Reason:* withdrawn by ci-deployer: not needed');
     expect(withdrawn.text).toBe('Withdrawn: db.export on db/customers (prod) by ci-deployer');
     expect(withdrawn.blocks.some((b) => b.type === 'actions')).toBe(false);
+  });
+
+  it('given a step-up review, then a link button to the console review page replaces Approve / Reject, and no vote value is posted', () => {
+    const base = review();
+    const stepUp = review({ nonce: null, review: { ...base.review, requirement: { ...base.review.requirement, stepUp: true } } });
+    const actions = reviewMessage(stepUp, `${CONSOLE}/`).blocks.filter((b) => b.type === 'actions') as unknown as Block[];
+    expect(actions).toHaveLength(1);
+    expect(actions[0]!.elements).toEqual([expect.objectContaining({ action_id: OPEN_CONSOLE_ACTION, url: `${CONSOLE}/reviews/${reviewId}` })]);
+    const json = JSON.stringify(reviewMessage(stepUp, CONSOLE));
+    expect(json).not.toContain(APPROVE_ACTION);
+    expect(json).not.toContain(REJECT_ACTION);
+    expect(json).toContain('passkey');
   });
 });

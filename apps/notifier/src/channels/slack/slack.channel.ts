@@ -2,6 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { ChannelNotice, ChannelOutcome, ChannelReview, NoteRecipient, ReviewChannel } from '../review-channel.js';
 import { destinationOf, type GroupRoutes } from '../routing.js';
 import { noticeMessage, outcomeMessage, reviewMessage } from './review-blocks.js';
+import { DEFAULT_CONSOLE_URL } from '../console-link.js';
 import { rejectReasonView } from './reject-reason-view.js';
 import { formatMessageRef, parseMessageRef, parseSlackUser } from './slack-refs.js';
 
@@ -16,17 +17,18 @@ export class SlackChannel implements ReviewChannel {
     private readonly client: WebClient,
     private readonly channelId: string,
     private readonly routes: GroupRoutes = {},
+    private readonly consoleUrl: string = DEFAULT_CONSOLE_URL,
   ) {}
 
   async post(review: ChannelReview): Promise<string> {
     const channel = destinationOf(review, this.routes, this.channelId);
-    const res = await this.client.chat.postMessage({ channel, ...reviewMessage(review) });
+    const res = await this.client.chat.postMessage({ channel, ...reviewMessage(review, this.consoleUrl) });
     if (!res.ts || !res.channel) throw new Error('chat.postMessage answered without channel and ts');
     return formatMessageRef({ channel: res.channel, ts: res.ts });
   }
 
   async showProgress(ref: string, review: ChannelReview): Promise<void> {
-    await this.client.chat.update({ ...parseMessageRef(ref), ...reviewMessage(review) });
+    await this.client.chat.update({ ...parseMessageRef(ref), ...reviewMessage(review, this.consoleUrl) });
   }
 
   async showOutcome(ref: string, outcome: ChannelOutcome): Promise<void> {

@@ -1,3 +1,4 @@
+import { consoleReviewLink, STEP_UP_NOTE } from '../console-link.js';
 import { outcomeLead, type ChannelOutcome, type ChannelReview } from '../review-channel.js';
 
 export const ADAPTIVE_CARD_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -131,8 +132,14 @@ function voteAction(verb: typeof APPROVE_VERB | typeof REJECT_VERB, data: CardAc
   };
 }
 
-/** The review as posted: context, votes so far, a reason box and Approve / Reject. */
-export function reviewCard(r: ChannelReview): AdaptiveCard {
+/** The review as posted: context, votes so far, a reason box and Approve / Reject (a console link for step-up). */
+export function reviewCard(r: ChannelReview, consoleUrl: string): AdaptiveCard {
+  const link = consoleReviewLink(r, consoleUrl);
+  if (link) {
+    return card([heading(`Review requested: ${r.review.intent.action}`), ...contextElements(r), ...progressElements(r), plain(STEP_UP_NOTE)], [
+      { type: 'Action.OpenUrl', title: 'Review in the console', url: link },
+    ]);
+  }
   if (!r.nonce) throw new Error(`review ${r.reviewId} has no nonce: a Teams delivery always gets one`);
   const data = { reviewId: r.reviewId, nonce: r.nonce };
   return card(

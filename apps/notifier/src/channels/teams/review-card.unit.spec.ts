@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelReview } from '../review-channel.js';
 import { APPROVE_VERB, escapeCardMarkdown, noteCard, outcomeCard, REASON_INPUT, REJECT_VERB, reviewCard } from './review-card.js';
 
+const CONSOLE = 'https://console.example.com';
+
 const reviewId = '0190f5a0-1111-7000-8000-000000000001';
 const nonce = 'Zm9vYmFyYmF6cXV4cXV1eA';
 const token = '[masked:path:3f9a0c1d2e4b5a6c7d8e]';
@@ -51,7 +53,7 @@ function walk(node: unknown, out: El[] = []): El[] {
 
 describe('Teams review card (Adaptive Card)', () => {
   it('is an Adaptive Card 1.4 with action, resource, requester, justification, reasons and the masked arguments as a FactSet', () => {
-    const card = reviewCard(review());
+    const card = reviewCard(review(), CONSOLE);
     expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.4' });
     const json = JSON.stringify(card);
     for (const shown of ['db.export', 'db/customers', 'prod', 'pii', 'ci-deployer', 'owner alice', 'churn report', 'exports from prod need two approvers', 'prod-export-needs-review', 'security, platform', 'args.query (path:args.query)']) {
@@ -67,13 +69,13 @@ describe('Teams review card (Adaptive Card)', () => {
   });
 
   it('shows masked values only as their tokens: the card holds no value policy masked', () => {
-    const json = JSON.stringify(reviewCard(review()));
+    const json = JSON.stringify(reviewCard(review(), CONSOLE));
     expect(json).not.toContain('select');
     expect(json.match(/masked:[a-z]+:[0-9a-f]+/g)).toEqual(['masked:path:3f9a0c1d2e4b5a6c7d8e']);
   });
 
   it('has Approve and Reject as Action.Execute with verbs carrying only reviewId and nonce, each with an Action.Submit fallback', () => {
-    const card = reviewCard(review());
+    const card = reviewCard(review(), CONSOLE);
     expect(card.actions).toHaveLength(2);
     const [approve, reject] = card.actions as Array<El & { data: unknown; fallback: El & { data: unknown } }>;
     expect(approve).toMatchObject({ type: 'Action.Execute', title: 'Approve', verb: APPROVE_VERB, associatedInputs: 'none' });
@@ -87,27 +89,27 @@ describe('Teams review card (Adaptive Card)', () => {
   });
 
   it('asks for the reject reason in an Input.Text the Reject action sends', () => {
-    const input = walk(reviewCard(review()).body).find((e) => e.type === 'Input.Text');
+    const input = walk(reviewCard(review(), CONSOLE).body).find((e) => e.type === 'Input.Text');
     expect(input).toMatchObject({ id: REASON_INPUT, isMultiline: true, maxLength: 2000 });
   });
 
   it('keeps requester text from becoming links or emphasis', () => {
-    const json = JSON.stringify(reviewCard(review()));
+    const json = JSON.stringify(reviewCard(review(), CONSOLE));
     // Free text goes into TextRuns (no markdown); fact values are escaped.
-    const runs = walk(reviewCard(review()).body).filter((e) => e.type === 'TextRun').map((e) => e['text']);
+    const runs = walk(reviewCard(review(), CONSOLE).body).filter((e) => e.type === 'TextRun').map((e) => e['text']);
     expect(runs).toContain('churn report [click me](https://evil.example) **now**');
     expect(json).not.toMatch(/"type":"TextBlock","text":"[^"]*\[click me\]/);
     expect(escapeCardMarkdown('[x](http://e) *b* _i_\nline')).toBe('\\[x\\]\\(http://e\\) \\*b\\* \\_i\\_ line');
   });
 
   it('shows votes so far and keeps the actions while the review is open', () => {
-    const card = reviewCard(review({ votes: [{ decision: 'approve', subject: 'bob' }], approvals: 1 }));
+    const card = reviewCard(review({ votes: [{ decision: 'approve', subject: 'bob' }], approvals: 1 }), CONSOLE);
     expect(JSON.stringify(card)).toContain('Approvals so far: 1 of 2 (bob)');
     expect(card.actions).toHaveLength(2);
   });
 
   it('refuses to render actions without a nonce', () => {
-    expect(() => reviewCard(review({ nonce: null }))).toThrow(/nonce/);
+    expect(() => reviewCard(review({ nonce: null }), CONSOLE)).toThrow(/nonce/);
   });
 });
 
@@ -134,5 +136,15 @@ describe('Teams outcome card', () => {
 
   it('answers a click with a short card', () => {
     expect(JSON.stringify(noteCard('Vote received', 'ok'))).toContain('Vote received');
+  });
+
+  it('given a step-up review, then one Action.OpenUrl to the console review page and no vote actions or reason box', () => {
+    const base = review();
+    const card = reviewCard(review({ nonce: null, review: { ...base.review, requirement: { ...base.review.requirement, stepUp: true } } }), CONSOLE);
+    expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Review in the console', url: `${CONSOLE}/reviews/${base.reviewId}` }]);
+    const json = JSON.stringify(card);
+    expect(json).not.toContain('Action.Execute');
+    expect(json).not.toContain('Input.Text');
+    expect(json).toContain('passkey');
   });
 });

@@ -1,4 +1,5 @@
 import { noticeText, type ChannelNotice, type ChannelOutcome, type ChannelReview, type NoteRecipient, type ReviewChannel } from '../review-channel.js';
+import { DEFAULT_CONSOLE_URL } from '../console-link.js';
 import { destinationOf, type GroupRoutes } from '../routing.js';
 import { ADAPTIVE_CARD_TYPE, cardSummary, outcomeCard, outcomeSummary, reviewCard, type AdaptiveCard } from './review-card.js';
 import type { OutgoingActivity, TeamsConnector } from './teams-connector.js';
@@ -22,17 +23,18 @@ export class TeamsChannel implements ReviewChannel {
     private readonly connector: TeamsConnector,
     private readonly conversationId: string,
     private readonly routes: GroupRoutes = {},
+    private readonly consoleUrl: string = DEFAULT_CONSOLE_URL,
   ) {}
 
   async post(review: ChannelReview): Promise<string> {
     const conversationId = destinationOf(review, this.routes, this.conversationId);
-    const activityId = await this.connector.send(conversationId, cardActivity(reviewCard(review), cardSummary(review)));
+    const activityId = await this.connector.send(conversationId, cardActivity(reviewCard(review, this.consoleUrl), cardSummary(review)));
     return formatTeamsRef({ conversationId, activityId });
   }
 
   async showProgress(ref: string, review: ChannelReview): Promise<void> {
     const { conversationId, activityId } = parseTeamsRef(ref);
-    await this.connector.update(conversationId, activityId, cardActivity(reviewCard(review), cardSummary(review)));
+    await this.connector.update(conversationId, activityId, cardActivity(reviewCard(review, this.consoleUrl), cardSummary(review)));
   }
 
   async showOutcome(ref: string, outcome: ChannelOutcome): Promise<void> {

@@ -31,6 +31,8 @@ export function reviewView(review: LockedReview) {
       channel: v.channel,
       breakGlass: v.breakGlass,
       reason: v.reason ?? null,
+      /** Signed with a passkey (a step-up vote); the assertion itself is in the audit log. */
+      passkey: v.stepUp?.credentialId ?? null,
     })),
   };
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import type { VoteRefusal } from '@countersign/contracts';
-import { decideVote } from '@countersign/domain';
+import { decideVote, NO_STEP_UP } from '@countersign/domain';
 import { hasScope, type VerifiedIdentity } from '@countersign/platform/auth';
 import { inTransaction } from '@countersign/platform/db';
 import { PG_POOL } from '@countersign/platform/nest';
@@ -59,11 +59,12 @@ export class ListReviews {
         voter: { subject: requester.subject, issuer: requester.issuer, groups: requester.groups, authMethod: 'oidc' },
         channel: 'console',
         breakGlass: false,
-        stepUp: true,
+        stepUp: NO_STEP_UP,
       },
       now,
     );
-    const refusal = verdict.kind === 'refused' ? { code: verdict.code, reason: verdict.reason } : null;
+    // decideVote checks step-up last: STEP_UP_REQUIRED means the vote would count with a passkey (`stepUp` says so).
+    const refusal = verdict.kind === 'refused' && verdict.code !== 'STEP_UP_REQUIRED' ? { code: verdict.code, reason: verdict.reason } : null;
     // Without the scope the vote endpoint refuses before any rule is asked; an own request still says so.
     const whyNot =
       hasScope(identity, VOTE_SCOPE) || refusal?.code === 'SELF_APPROVAL'

@@ -5,7 +5,10 @@ import { ApiError, parseBody, PG_POOL } from '@countersign/platform/nest';
 import { Clock, IdGenerator } from '@countersign/platform/runtime';
 import type pg from 'pg';
 import { z } from 'zod';
+import { NO_STEP_UP } from '@countersign/domain';
+import { AssertionCredential } from '../../passkeys/webauthn-json.js';
 import { reviewStore } from '../review-store.js';
+import { StepUp } from '../step-up/step-up.js';
 import { RecordVote, type VoteVerdict } from './record-vote.use-case.js';
 import { voteRequestOf } from './vote-request.js';
 
@@ -16,6 +19,8 @@ const VoteBody = z.strictObject({
   reason: z.string().trim().min(1).max(2000).optional(),
   /** The requester approving their own intent under a break-glass rule. */
   breakGlass: z.boolean().default(false),
+  /** A passkey assertion answering POST /v1/reviews/:id/step-up-options (required where the rule has stepUp). */
+  assertion: AssertionCredential.optional(),
 });
 const ReviewId = z.uuid();
 
@@ -25,6 +30,8 @@ const STATUS: Record<VoteRefusal, number> = {
   SELF_APPROVAL: 403,
   OWNER_APPROVAL: 403,
   STEP_UP_REQUIRED: 403,
+  STEP_UP_STALE_LOGIN: 403,
+  PASSKEY_INVALID: 403,
   BREAK_GLASS_NOT_ALLOWED: 403,
   REASON_REQUIRED: 400,
   ALREADY_VOTED: 409,
@@ -46,6 +53,7 @@ export class VotesController {
     @Inject(Clock) private readonly clock: Clock,
     @Inject(IdGenerator) private readonly ids: IdGenerator,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(StepUp) private readonly stepUp: StepUp,
   ) {}
 
   @Post(':id/votes')
@@ -63,6 +71,8 @@ export class VotesController {
     if (!reviewId.success) throw new ApiError('VALIDATION_FAILED', 400, 'invalid request: id: not a review id', { issues: [{ path: 'id', message: 'Invalid UUID' }] });
     const { requester } = identity;
     const intentId = await reviewStore.intentOf(this.pool, reviewId.data);
+    // Verified before the vote is decided; the verdict (never the raw assertion) is what decideVote reads.
+    const stepUp = request.assertion ? await this.stepUp.check(identity, reviewId.data, request.decision, request.assertion) : NO_STEP_UP;
     const cast = createEvent(ReviewVoteCastV1, {
       id: this.ids.next(),
       occurredAt: this.clock.now(),
@@ -75,10 +85,10 @@ export class VotesController {
         voter: { subject: requester.subject, issuer: requester.issuer, groups: requester.groups, authMethod: 'oidc' },
         channel: 'api',
         breakGlass: request.breakGlass,
-        stepUp: false,
+        stepUp: stepUp.kind === 'verified',
       },
     });
-    const { verdict } = await this.recordVote.execute({ eventId: cast.id, reviewId: reviewId.data, intentId, vote: voteRequestOf(cast), cast });
+    const { verdict } = await this.recordVote.execute({ eventId: cast.id, reviewId: reviewId.data, intentId, vote: { ...voteRequestOf(cast), stepUp }, cast });
     if (!verdict.counted) throw new ApiError(verdict.code, STATUS[verdict.code], verdict.reason);
     return { reviewId: reviewId.data, ...verdict };
   }
