@@ -1,7 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -279,7 +281,7 @@ describe('audit service (real NATS + Postgres)', () => {
     expect(page1.events.map((e) => e.seq)).toEqual([1, 2]);
     expect(page1.nextAfterSeq).toBe(2);
     expect(Object.keys(page1.events[0]!).sort()).toEqual(
-      ['entryHash', 'eventId', 'intentId', 'kid', 'leafHash', 'occurredAt', 'payload', 'prevHash', 'recordedAt', 'seq', 'serviceKid', 'serviceSignature', 'signature', 'subject', 'type'].sort(),
+      ['entryHash', 'eventId', 'intentId', 'kid', 'leafHash', 'occurredAt', 'payload', 'prevHash', 'recordedAt', 'seq', 'serviceKid', 'serviceSignature', 'signature', 'subject', 'traceId', 'type'].sort(),
     );
     const page2 = (await (await get(`/v1/audit/events?limit=2&afterSeq=${page1.nextAfterSeq}`, tokens.reader)).json()) as ListEventsResult;
     expect(page2.events[0]!.seq).toBe(3);
@@ -288,6 +290,25 @@ describe('audit service (real NATS + Postgres)', () => {
     const [one] = await storedRows();
     const byIntent = (await (await get(`/v1/audit/events?intentId=${one!.intent_id}`, tokens.auditor)).json()) as ListEventsResult;
     expect(byIntent.events.map((e) => e.eventId)).toEqual([one!.event_id]);
+  });
+
+  it('records the trace id an event travelled with (its traceparent header), and none when it carried none', async () => {
+    const traced = events.rejected();
+    const plain = events.withdrawn();
+    const traceId = randomBytes(16).toString('hex');
+    const h = natsHeaders();
+    h.set('traceparent', `00-${traceId}-${randomBytes(8).toString('hex')}-01`);
+    const js = jetstream(nc);
+    await js.publish(IntentRejectedV1.subject, JSON.stringify({ ...traced, signature: ownerSigner().sign(traced) }), { msgID: traced.id, headers: h });
+    await js.publish(IntentWithdrawnV1.subject, JSON.stringify({ ...plain, signature: ownerSigner().sign(plain) }), { msgID: plain.id });
+    const traceOf = async (intentId: string | null) => {
+      const page = (await (await get(`/v1/audit/events?intentId=${intentId}`, tokens.auditor)).json()) as ListEventsResult;
+      return page.events.map((e) => e.traceId);
+    };
+    await expectEventually(async () => {
+      expect(await traceOf(traced.intentId)).toEqual([traceId]);
+      expect(await traceOf(plain.intentId)).toEqual([null]);
+    });
   });
 
   it('publishes the signing key as a JWKS', async () => {

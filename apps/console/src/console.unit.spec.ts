@@ -5,6 +5,7 @@ import { html } from './http/html.js';
 import { SessionStore } from './session/session-store.js';
 import { WebSessions } from './session/web-sessions.js';
 import { safeReturn } from './sign-in/sign-in.controller.js';
+import { timelinePage } from './timeline/timeline-page.js';
 
 describe('console pieces', () => {
   it('escapes every interpolation, arrays included, and passes only SafeHtml through', () => {
@@ -60,5 +61,13 @@ describe('console pieces', () => {
       expect(sessions.requireFresh({ headers: { cookie: `cs_session=${fresh.id}` } }).id).toBe(fresh.id);
       expect(() => sessions.requireFresh({ headers: { cookie: `cs_session=${old.id}` } })).toThrow(expect.objectContaining({ code: 'FRESH_SIGN_IN_REQUIRED' }));
     });
+  });
+
+  it("shows each timeline event's trace id as audit recorded it, and nothing for an event that travelled without one", () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const event = (seq: number, id: string | null) => ({ seq, eventId: `e${seq}`, type: 'intent.submitted', occurredAt: '2026-12-08T00:00:00.000Z', payload: {}, leafHash: 'a'.repeat(64), traceId: id });
+    const page = String(timelinePage('i1', [event(1, traceId), event(2, null)]));
+    const cells = [...page.matchAll(/<tr data-testid="event"[\s\S]*?<\/tr>/g)].map((m) => [...m[0].matchAll(/<td>([\s\S]*?)<\/td>/g)].map((c) => c[1])[5]);
+    expect(cells).toEqual([`<code>${traceId}</code>`, '<code></code>']);
   });
 });

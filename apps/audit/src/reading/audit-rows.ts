@@ -17,10 +17,11 @@ export interface AuditRow {
   kid: string;
   service_signature: string | null;
   service_kid: string | null;
+  trace_id: string | null;
 }
 
 export const AUDIT_COLUMNS =
-  'seq, event_id, subject, type, intent_id, occurred_at, recorded_at, payload, leaf_hash, prev_hash, entry_hash, signature, kid, service_signature, service_kid';
+  'seq, event_id, subject, type, intent_id, occurred_at, recorded_at, payload, leaf_hash, prev_hash, entry_hash, signature, kid, service_signature, service_kid, trace_id';
 
 export function toChainEntry(row: AuditRow): ChainEntry {
   return {

@@ -31,6 +31,8 @@ export interface NewAuditRow {
   kid: string;
   serviceSignature: string | null;
   serviceKid: string | null;
+  /** The message's W3C trace id (transport metadata: not covered by either signature). */
+  traceId: string | null;
 }
 
 /** SQL for audit.events, always run on a client inside the caller's transaction. */
@@ -65,10 +67,10 @@ export const auditLog = {
     await client.query(
       { name: 'audit.append', text: `INSERT INTO audit.events
          (seq, event_id, subject, type, intent_id, occurred_at, payload,
-          leaf_hash, prev_hash, entry_hash, signature, kid, service_signature, service_kid)
+          leaf_hash, prev_hash, entry_hash, signature, kid, service_signature, service_kid, trace_id)
        SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[],
                             $7::jsonb[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-                            $13::text[], $14::text[])` },
+                            $13::text[], $14::text[], $15::text[])` },
       [
         rows.map((r) => r.seq),
         rows.map((r) => r.eventId),
@@ -84,6 +86,7 @@ export const auditLog = {
         rows.map((r) => r.kid),
         rows.map((r) => r.serviceSignature),
         rows.map((r) => r.serviceKid),
+        rows.map((r) => r.traceId),
       ],
     );
   },

@@ -5,8 +5,10 @@ export interface AuditEvent {
   eventId: string;
   type: string;
   occurredAt: string;
-  payload: { actor?: { kind: string; id: string }; data?: Record<string, unknown>; traceparent?: string; traceId?: string };
+  payload: { actor?: { kind: string; id: string }; data?: Record<string, unknown> };
   leafHash: string;
+  /** The W3C trace id audit recorded from the event's NATS headers (null when it carried none). */
+  traceId?: string | null;
 }
 
 /** The one line that says what an event did, from the fields a reader looks for first. */
@@ -19,8 +21,7 @@ function summary(e: AuditEvent): string {
   return [...pick('decision'), ...pick('code'), ...voter, ...pick('channel'), ...stepUp, ...pick('reason'), ...pick('reviewId'), ...pick('ruleIds'), ...pick('state')].join('; ');
 }
 
-/** Trace ids travel in NATS headers; an event shows one only if its payload carries it. */
-const traceOf = (e: AuditEvent) => e.payload.traceId ?? e.payload.traceparent?.split('-')[1] ?? '';
+const traceOf = (e: AuditEvent) => e.traceId ?? '';
 
 export function timelinePage(intentId: string, events: AuditEvent[]): SafeHtml {
   return html`<h1>Intent <code>${intentId}</code></h1>

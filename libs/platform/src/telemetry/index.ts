@@ -1,4 +1,4 @@
-import { context as otelContext, ROOT_CONTEXT, type Context, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
+import { context as otelContext, isSpanContextValid, ROOT_CONTEXT, trace, type Context, type TextMapGetter, type TextMapSetter } from '@opentelemetry/api';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { core, NodeSDK, type tracing } from '@opentelemetry/sdk-node';
 import type { MsgHdrs } from '@nats-io/transport-node';
@@ -77,4 +77,10 @@ export function injectTraceContext(headers: MsgHdrs, ctx: Context = otelContext.
 /** The root context is the default base: a consumer's span belongs to the publisher's trace, not the loop's. */
 export function extractTraceContext(headers: MsgHdrs | undefined, base: Context = ROOT_CONTEXT): Context {
   return w3c.extract(base, headers, getter);
+}
+
+/** The trace id a message's headers carry (W3C traceparent), or undefined when they carry none. */
+export function traceIdOf(headers: MsgHdrs | undefined): string | undefined {
+  const span = trace.getSpanContext(extractTraceContext(headers));
+  return span && isSpanContextValid(span) ? span.traceId : undefined;
 }

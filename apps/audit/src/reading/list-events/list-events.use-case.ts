@@ -28,6 +28,8 @@ export interface AuditEventView {
   /** The emitting service's detached JWS over `payload` (RFC 8785) and its key id; null on rows from before. */
   serviceSignature: string | null;
   serviceKid: string | null;
+  /** The W3C trace id the event travelled with, to find the request's distributed trace; not signed. */
+  traceId: string | null;
 }
 
 export interface ListEventsResult {
@@ -53,6 +55,7 @@ function view(row: AuditRow): AuditEventView {
     kid: row.kid,
     serviceSignature: row.service_signature,
     serviceKid: row.service_kid,
+    traceId: row.trace_id,
   };
 }
 

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { CountersignEvent } from '@countersign/contracts';
 import { chainHash, leafHash, signEntry } from '@countersign/platform/crypto';
 import type { Delivery } from '@countersign/platform/nats';
+import { traceIdOf } from '@countersign/platform/telemetry';
 import { PG_POOL } from '@countersign/platform/nest';
 import { AuditSigningKey } from '../../signing/audit-signing-key.js';
 import { auditLog, type ChainHead, type NewAuditRow } from '../audit-log.repository.js';
@@ -10,7 +11,7 @@ import { recordedForm } from '../withhold-submitted-content.js';
 
 export interface AuditItem {
   event: CountersignEvent;
-  delivery: Pick<Delivery, 'subject' | 'streamSequence' | 'signature'>;
+  delivery: Pick<Delivery, 'subject' | 'streamSequence' | 'signature' | 'headers'>;
 }
 
 export interface RecordEventsResult {
@@ -80,6 +81,7 @@ export class RecordEvents {
         // Verified by the consumer before this handler ran (the transport refuses unsigned events).
         serviceSignature: delivery.signature?.jws ?? null,
         serviceKid: delivery.signature?.kid ?? null,
+        traceId: traceIdOf(delivery.headers) ?? null,
       });
       prev = entry;
     }
