@@ -88,5 +88,14 @@ describe('one trace from the HTTP request to the grant', () => {
       },
       { timeoutMs: 30_000, intervalMs: 200 },
     );
+
+    // The audit log keeps the trace id each event travelled with: intake published intent.submitted
+    // inside the caller's trace, so an auditor can go from the row to this trace.
+    const auditor = await sys.token('carol');
+    await expectEventually(async () => {
+      const page = await call<{ events: Array<{ type: string; traceId: string | null }> }>('GET', `${sys.urls.audit}/v1/audit/events?intentId=${submitted.body.id}`, { token: auditor });
+      expect(page.body.events.find((e) => e.type === 'intent.submitted')?.traceId).toBe(traceId);
+      expect(page.body.events.every((e) => /^[0-9a-f]{32}$/.test(e.traceId ?? ''))).toBe(true);
+    });
   });
 });
